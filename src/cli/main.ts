@@ -1,0 +1,343 @@
+// hactl — the command-line interface. Exit codes: 0 ok, 1 failure, 2 bad input.
+import * as path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, formatIssue } from '../config/issues';
+import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load';
+import type { HaConfig } from '../config/load';
+import { formatDuration, parseDuration } from '../common/duration';
+import { runDev, UsageError } from '../dev';
+import { listLiveHosts } from '../hosts';
+import { applyConfig, describeStep } from '../reconcile/apply';
+import { collectStatus } from '../status';
+import { TemporalCliMissing } from '../temporal/cli-binary';
+import type { ConnectionFlags } from '../temporal/connection';
+import { connectClient, TemporalUnreachable } from '../temporal/connection';
+import { PortBusy } from '../temporal/dev-server';
+import { VERSION } from '../version';
+import { defaultHostName, runWorker } from '../worker/run';
+import { printTable } from './table';
+
+export const EXIT = { ok: 0, failure: 1, badInput: 2 } as const;
+
+class BadInput extends Error {
+  override name = 'BadInput';
+}
+
+function durationOption(value: string): number {
+  const r = parseDuration(value);
+  if ('error' in r) throw new BadInput(r.error);
+  return r.ms;
+}
+
+function portOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new BadInput(`"${value}" is not a port number (1-65535)`);
+  return n;
+}
+
+function envPort(name: string, fallback: number): number {
+  const v = process.env[name];
+  return v ? portOption(v) : fallback;
+}
+
+function globals(cmd: Command): ConnectionFlags {
+  const o = cmd.optsWithGlobals<{ address?: string; namespace?: string; profile?: string }>();
+  return {
+    ...(o.address ? { address: o.address } : {}),
+    ...(o.namespace ? { namespace: o.namespace } : {}),
+    ...(o.profile ? { profile: o.profile } : {}),
+  };
+}
+
+function loadOrExit(file: string): HaConfig {
+  return loadConfig(file);
+}
+
+function json(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function pct(n: number | undefined): string {
+  return n === undefined ? '-' : `${n.toFixed(0)}%`;
+}
+
+function bytesPerSec(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '-';
+  if (n < 1024) return `${n}B/s`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)}KiB/s`;
+  return `${(n / 1024 / 1024).toFixed(1)}MiB/s`;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('hactl')
+    .description('ha-orchestrator: backups, DR plans, failover, health monitoring and redundancy on Temporal')
+    .version(VERSION)
+    .addOption(
+      new Option(
+        '--address <host:port>',
+        'Temporal server (default: TEMPORAL_ADDRESS, profile, or 127.0.0.1:7233)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--namespace <ns>',
+        'Temporal namespace (default: TEMPORAL_NAMESPACE, profile, or "default")',
+      ),
+    )
+    .addOption(
+      new Option('--profile <name>', 'profile in the Temporal CLI config file (default: TEMPORAL_PROFILE)'),
+    )
+    .showHelpAfterError()
+    .exitOverride();
+
+  const config = program.command('config').description('work with the configuration file');
+  config
+    .command('validate')
+    .description('check a config file and report every mistake as file:line:col  path  message')
+    .argument('[file]', 'config file', DEFAULT_CONFIG_PATH)
+    .option('--json', 'print the normalised config as JSON')
+    .action((file: string, opts: { json?: boolean }) => {
+      const cfg = loadOrExit(file);
+      if (opts.json) return json(cfg);
+      const health = cfg.health ? `health every ${formatDuration(cfg.health.intervalMs)}` : 'health off';
+      console.log(
+        `${file}: ok (${cfg.hosts.length} host(s): ${cfg.hosts.map((h) => h.name).join(', ')}; ${health})`,
+      );
+    });
+
+  program
+    .command('apply')
+    .description('create, update and delete the schedules and controllers that the config describes')
+    .argument('[file]', 'config file', DEFAULT_CONFIG_PATH)
+    .option('--dry-run', 'print the plan without changing anything')
+    .option('--json', 'print {"created":[...],"updated":[...],"deleted":[...],"unchanged":[...]}')
+    .action(async (file: string, opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
+      const cfg = loadOrExit(file);
+      const conn = await connectClient(globals(cmd));
+      try {
+        const r = await applyConfig(conn.client, cfg, { dryRun: !!opts.dryRun });
+        if (opts.json) {
+          json({
+            created: r.created,
+            updated: r.updated,
+            deleted: r.deleted,
+            unchanged: r.unchanged,
+            ...(r.conflicts.length ? { conflicts: r.conflicts } : {}),
+          });
+        } else {
+          const changes = r.plan.steps.filter((s) => s.op !== 'unchanged');
+          for (const step of r.plan.steps)
+            console.log(
+              `${opts.dryRun && step.op !== 'unchanged' && step.op !== 'conflict' ? 'would ' : ''}${describeStep(step)}`,
+            );
+          if (changes.length === 0) console.log(`No changes: ${r.unchanged.length} unchanged.`);
+          else if (opts.dryRun)
+            console.log(
+              `Plan: ${r.created.length} to create, ${r.updated.length} to update, ${r.deleted.length} to delete, ${r.unchanged.length} unchanged. Nothing was changed (dry run).`,
+            );
+          else
+            console.log(
+              `Applied: ${r.created.length} created, ${r.updated.length} updated, ${r.deleted.length} deleted, ${r.unchanged.length} unchanged.`,
+            );
+        }
+        if (r.conflicts.length) {
+          for (const c of r.conflicts) console.error(`conflict: ${c}`);
+          process.exitCode = EXIT.failure;
+        }
+      } finally {
+        await conn.close();
+      }
+    });
+
+  program
+    .command('worker')
+    .description('run the worker for one host: the shared queue and the host queue ha-host-<host>')
+    .option('--host <name>', 'host name this worker serves', process.env.HA_HOST ?? defaultHostName())
+    .option(
+      '--shutdown-grace <duration>',
+      'time in-flight activities get to finish on SIGTERM/SIGINT',
+      durationOption,
+      30_000,
+    )
+    .addOption(
+      new Option('--log-level <level>', 'SDK log level')
+        .choices(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'])
+        .default('WARN'),
+    )
+    .action(
+      async (
+        opts: {
+          host: string;
+          shutdownGrace: number;
+          logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+        },
+        cmd: Command,
+      ) => {
+        await runWorker({
+          ...globals(cmd),
+          host: opts.host,
+          shutdownGraceMs: opts.shutdownGrace,
+          logLevel: opts.logLevel,
+          onReady: (info) =>
+            console.log(
+              `worker ready: host=${info.host} queues=${info.queues.join(',')} identity="${info.identity}"`,
+            ),
+        });
+        console.log(`worker for ${opts.host} stopped`);
+      },
+    );
+
+  program
+    .command('dev')
+    .description(
+      'run everything on this machine: Temporal dev server + Web UI, a worker, and apply of the config',
+    )
+    .option('--config <file>', 'config file', DEFAULT_CONFIG_PATH)
+    .option(
+      '--port <n>',
+      'Temporal gRPC port (or HA_TEMPORAL_PORT)',
+      portOption,
+      envPort('HA_TEMPORAL_PORT', 7233),
+    )
+    .option('--ui-port <n>', 'Web UI port (or HA_UI_PORT)', portOption, envPort('HA_UI_PORT', 8233))
+    .option('--db <file>', 'SQLite file for the server state', path.join('.data', 'temporal.db'))
+    .option(
+      '--host <name>',
+      'host this machine serves (default: HA_HOST, the hostname, or the only configured host)',
+    )
+    .action(async (opts: { config: string; port: number; uiPort: number; db: string; host?: string }) => {
+      const code = await runDev({
+        configFile: opts.config,
+        port: opts.port,
+        uiPort: opts.uiPort,
+        dbFile: path.resolve(opts.db),
+        dataDir: path.resolve(path.dirname(opts.db)),
+        hactlScript: path.resolve(__dirname, '..', '..', '..', 'bin', 'hactl.js'),
+        ...(opts.host ? { host: opts.host } : {}),
+      });
+      process.exitCode = code;
+    });
+
+  program
+    .command('hosts')
+    .description('list the hosts whose worker is live right now')
+    .option('--json', 'print [{"host","version","uptimeSeconds",...}]')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const conn = await connectClient(globals(cmd));
+      try {
+        const { hosts, source } = await listLiveHosts(conn.client);
+        if (opts.json) return json(hosts);
+        if (hosts.length === 0) console.log('No live host workers.');
+        else
+          printTable(
+            ['HOST', 'VERSION', 'UPTIME', 'PID', 'MACHINE', 'LAST SEEN'],
+            hosts.map((h) => [
+              h.host + (h.workers > 1 ? ` (${h.workers} workers!)` : ''),
+              h.version,
+              formatDuration(h.uptimeSeconds * 1000),
+              String(h.pid ?? '-'),
+              h.machine ?? '-',
+              h.lastSeenAt,
+            ]),
+          );
+        if (source === 'pollers')
+          console.error('(server has no worker heartbeats; liveness from pollers, up to ~1 minute stale)');
+      } finally {
+        await conn.close();
+      }
+    });
+
+  program
+    .command('status')
+    .description('latest health snapshot per host with its age, and the schedules with their next run')
+    .option('--config <file>', 'config file (hosts and schedules to show)', DEFAULT_CONFIG_PATH)
+    .option('--json', 'print the full report as JSON')
+    .action(async (opts: { config: string; json?: boolean }, cmd: Command) => {
+      let cfg: HaConfig | undefined;
+      try {
+        cfg = loadConfig(opts.config);
+      } catch (err) {
+        // Status still works without a readable config: it shows what runs on the server.
+        if (!(err instanceof ConfigError)) throw err;
+        if (opts.config !== DEFAULT_CONFIG_PATH) throw err;
+      }
+      const conn = await connectClient(globals(cmd));
+      try {
+        const report = await collectStatus(conn.client, cfg);
+        if (opts.json) return json(report);
+        printTable(
+          ['HOST', 'STATE', 'SNAPSHOT AGE', 'CPU', 'MEM', 'FULLEST FS', 'NET RX/TX', 'NOTE'],
+          report.hosts.map((h) => {
+            const s = h.snapshot;
+            const fullest = s?.filesystems.reduce<(typeof s.filesystems)[number] | undefined>(
+              (a, f) => (!a || f.usedPercent > a.usedPercent ? f : a),
+              undefined,
+            );
+            const rx = s?.network.reduce((n, i) => n + (i.rxBytesPerSec ?? 0), 0);
+            const tx = s?.network.reduce((n, i) => n + (i.txBytesPerSec ?? 0), 0);
+            return [
+              h.host,
+              h.state,
+              h.ageSeconds === null ? '-' : formatDuration(h.ageSeconds * 1000),
+              pct(s?.cpu.loadPercent),
+              pct(s?.memory.usedPercent),
+              fullest ? `${fullest.mount} ${pct(fullest.usedPercent)}` : '-',
+              s ? `${bytesPerSec(rx)} / ${bytesPerSec(tx)}` : '-',
+              h.error ?? '',
+            ];
+          }),
+        );
+        if (report.schedules.length) {
+          console.log('');
+          printTable(
+            ['SCHEDULE', 'PAUSED', 'LAST RUN', 'NEXT RUN'],
+            report.schedules.map((s) => [
+              s.id,
+              s.paused ? 'yes' : 'no',
+              s.lastRunAt ?? '-',
+              s.nextRunAt ?? '-',
+            ]),
+          );
+        }
+      } finally {
+        await conn.close();
+      }
+    });
+
+  return program;
+}
+
+/** Maps an error to its message and exit code; bad input is 2, everything else 1. */
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0)
+      return EXIT.ok;
+    return EXIT.badInput; // commander already printed the message
+  }
+  if (err instanceof ConfigError) {
+    for (const issue of err.issues) console.error(formatIssue(issue));
+    console.error(`${err.issues.length} error(s); nothing was applied.`);
+    return EXIT.badInput;
+  }
+  if (err instanceof BadInput || err instanceof UsageError) {
+    console.error(`error: ${err.message}`);
+    return EXIT.badInput;
+  }
+  if (err instanceof TemporalUnreachable || err instanceof PortBusy || err instanceof TemporalCliMissing) {
+    console.error(`error: ${err.message}`);
+    return EXIT.failure;
+  }
+  console.error(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  return EXIT.failure;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    return reportError(err);
+  }
+}

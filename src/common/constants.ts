@@ -1,0 +1,84 @@
+// Names that people see in the Web UI and that every process must agree on.
+// Imported by workflows too, so this module stays free of Node built-ins.
+
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const PRODUCT = 'ha-orchestrator';
+
+/** Shared queue: workflows and activities that may run on any host. */
+export const SHARED_TASK_QUEUE = 'ha-orchestrator';
+
+const HOST_QUEUE_PREFIX = 'ha-host-';
+
+/** Queue served only by the worker of `host`: host-local activities go here. */
+export function hostTaskQueue(host: string): string {
+  return `${HOST_QUEUE_PREFIX}${host}`;
+}
+
+/** Inverse of hostTaskQueue; undefined for queues that are not host queues. */
+export function hostFromTaskQueue(taskQueue: string): string | undefined {
+  return taskQueue.startsWith(HOST_QUEUE_PREFIX) ? taskQueue.slice(HOST_QUEUE_PREFIX.length) : undefined;
+}
+
+/** Custom search attributes, registered on the namespace by `hactl dev` / `hactl apply`. */
+export const SA = {
+  kind: 'HaKind',
+  target: 'HaTarget',
+  state: 'HaState',
+  host: 'HaHost',
+} as const;
+
+export const SEARCH_ATTRIBUTE_TYPES: Record<(typeof SA)[keyof typeof SA], 'Keyword'> = {
+  HaKind: 'Keyword',
+  HaTarget: 'Keyword',
+  HaState: 'Keyword',
+  HaHost: 'Keyword',
+};
+
+/** Typed keys, for workflows and clients that set or read them. */
+export const SA_KEYS = {
+  kind: defineSearchAttributeKey(SA.kind, SearchAttributeType.KEYWORD),
+  target: defineSearchAttributeKey(SA.target, SearchAttributeType.KEYWORD),
+  state: defineSearchAttributeKey(SA.state, SearchAttributeType.KEYWORD),
+  host: defineSearchAttributeKey(SA.host, SearchAttributeType.KEYWORD),
+};
+
+/** Values of the HaKind search attribute. */
+export const KIND = {
+  health: 'health',
+  monitor: 'monitor',
+  backup: 'backup',
+  backupVerify: 'backup-verify',
+  backupDrill: 'backup-drill',
+  restore: 'restore',
+} as const;
+export type Kind = (typeof KIND)[keyof typeof KIND];
+
+/** Memo keys that mark what the reconciler owns and which config produced it. */
+export const MEMO = {
+  managedBy: 'haManagedBy',
+  configHash: 'haConfigHash',
+} as const;
+
+export const IDS = {
+  healthSchedule: (): string => 'health:snapshots',
+  healthWorkflow: (): string => 'health:snapshots',
+  monitor: (host: string): string => `monitor:${host}`,
+  backupSchedule: (set: string): string => `backup:${set}`,
+  backupWorkflow: (set: string): string => `backup:${set}`,
+  backupVerifySchedule: (set: string): string => `backup-verify:${set}`,
+  backupDrillSchedule: (set: string): string => `backup-drill:${set}`,
+  restoreWorkflow: (set: string, id: string): string => `restore:${set}:${id}`,
+};
+
+/** ID prefixes of everything `hactl apply` creates; used to find what it owns. */
+export const OWNED_ID_PREFIXES = ['health:', 'monitor:', 'backup:', 'backup-verify:', 'backup-drill:'];
+
+/** Workflow type names, as registered by the worker (function names in workflows/). */
+export const WORKFLOW_TYPES = {
+  healthSnapshot: 'healthSnapshotWorkflow',
+  hostMonitor: 'hostMonitorWorkflow',
+} as const;
+
+/** Controllers are long-running singletons; their kinds let the reconciler find orphans. */
+export const CONTROLLER_KINDS: readonly Kind[] = [KIND.monitor];

@@ -1,0 +1,56 @@
+// Starts one Temporal dev server for the whole run (in memory, free port, headless) and builds
+// the workflow bundle once; every worker the tests start reuses it.
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { ensureTemporalCli } from '../../src/temporal/cli-binary';
+import { freePort, startDevServer } from '../../src/temporal/dev-server';
+import { namespaceForFile, ROOT, STATE_FILE, TEST_DATA } from './shared';
+import type { TestServerState } from './shared';
+
+function testFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory()
+        ? testFiles(path.join(dir, e.name))
+        : e.name.endsWith('.test.js')
+          ? [path.join(dir, e.name)]
+          : [],
+    );
+  } catch {
+    return [];
+  }
+}
+
+export default async function globalSetup(): Promise<void> {
+  mkdirSync(TEST_DATA, { recursive: true });
+  const cli = process.env.TEMPORAL_CLI_FOR_TESTS
+    ? { path: process.env.TEMPORAL_CLI_FOR_TESTS }
+    : await ensureTemporalCli((l) => console.error(l));
+  const namespaces = testFiles(path.join(ROOT, 'dist', 'test')).map(namespaceForFile);
+  const port = await freePort();
+  const server = await startDevServer({
+    bin: cli.path,
+    port,
+    namespaces,
+    logFile: path.join(TEST_DATA, 'temporal-server.log'),
+  });
+
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: path.join(ROOT, 'dist', 'workflows', 'index.js'),
+    logger: new DefaultLogger('WARN'),
+  });
+  const bundlePath = path.join(TEST_DATA, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+
+  const state: TestServerState = {
+    address: server.address,
+    temporalCli: cli.path,
+    workflowBundle: bundlePath,
+    pid: server.process.pid!,
+    namespaces,
+  };
+  writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));
+  process.env.HA_WORKFLOW_BUNDLE = bundlePath;
+  (globalThis as { __haServer?: { stop(): Promise<void> } }).__haServer = server;
+}
