@@ -138,10 +138,13 @@ function goInstall(
  * Returns a usable Temporal CLI, building it with Go into the cache when none exists.
  * `log` receives progress lines (the first build takes a few minutes).
  */
-export async function ensureTemporalCli(log: (line: string) => void = () => undefined): Promise<Resolution> {
+export async function ensureTemporalCli(
+  log: (line: string) => void = () => undefined,
+  opts: { go?: string | null } = {},
+): Promise<Resolution> {
   const found = findTemporalCli();
   if (found) return found;
-  const go = findGo();
+  const go = opts.go === undefined ? findGo() : (opts.go ?? undefined);
   if (!go)
     throw new TemporalCliMissing(missingMessage('Go is not installed either, so it cannot be built here.'));
 

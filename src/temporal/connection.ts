@@ -55,7 +55,7 @@ export interface ConnectedClient {
 /** A workflow client; fails fast with a message that says how to start a server. */
 export async function connectClient(
   flags: ConnectionFlags = {},
-  timeoutMs = 10_000,
+  timeoutMs = 5_000,
 ): Promise<ConnectedClient> {
   const settings = connectionSettings(flags);
   let connection: Connection;

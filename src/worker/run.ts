@@ -47,6 +47,17 @@ export async function workflowCodeOption(): Promise<Pick<WorkerOptions, 'workflo
   return { workflowBundle: bundle };
 }
 
+// Each of our two workers polls only one kind of task by design; the SDK warns about the other.
+const EXPECTED_WARNINGS = [/^No activities registered/, /^No workflows registered/];
+
+function quietLogger(level: LogLevel): DefaultLogger {
+  const inner = new DefaultLogger(level);
+  return new DefaultLogger(level, (entry) => {
+    if (entry.level === 'WARN' && EXPECTED_WARNINGS.some((re) => re.test(entry.message))) return;
+    inner.log(entry.level, entry.message, entry.meta);
+  });
+}
+
 let runtimeInstalled = false;
 
 export async function runWorker(opts: RunWorkerOptions): Promise<void> {
@@ -55,7 +66,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
   }
   if (!runtimeInstalled) {
     Runtime.install({
-      logger: new DefaultLogger(opts.logLevel ?? 'WARN'),
+      logger: quietLogger(opts.logLevel ?? 'WARN'),
       workerHeartbeatInterval: WORKER_HEARTBEAT_INTERVAL_MS,
       shutdownSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT'],
     });
@@ -70,6 +81,9 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
     namespace: settings.namespace,
     identity,
     shutdownGraceTime: opts.shutdownGraceMs ?? 30_000,
+    // When a worker dies, its cached workflows move to another worker after this long; the
+    // SDK default (10s) would delay a down report by as much.
+    stickyQueueScheduleToStartTimeout: 3_000,
   };
   try {
     const shared = await Worker.create({
@@ -83,7 +97,12 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       taskQueue: hostTaskQueue(opts.host),
       activities: host.activities,
     });
-    const running = Promise.all([shared.run(), local.run()]);
+    // If one worker fails, stop the other too: a half-working host would look healthy.
+    const stopOther = (other: Worker) => (err: unknown) => {
+      if (other.getState() === 'RUNNING') other.shutdown();
+      throw err;
+    };
+    const running = Promise.all([shared.run().catch(stopOther(local)), local.run().catch(stopOther(shared))]);
     opts.onReady?.({ host: opts.host, identity, queues: [SHARED_TASK_QUEUE, hostTaskQueue(opts.host)] });
     await running;
   } finally {

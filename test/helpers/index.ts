@@ -151,7 +151,9 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline) {
       const why = opts.message?.() ?? 'condition not met';
-      throw new Error(`${why}${lastErr ? ` (last error: ${String(lastErr)})` : ''}`);
+      throw new Error(
+        `${why}${lastErr ? ` (last error: ${lastErr instanceof Error ? lastErr.message : JSON.stringify(lastErr)})` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
   }

@@ -1,0 +1,25 @@
+# The ha-orchestrator worker / hactl image (see docker-compose.yml).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+COPY workflows ./workflows
+COPY activities ./activities
+COPY test ./test
+COPY bench ./bench
+RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+# GNU tar for restores by hand; tini so that SIGTERM reaches the worker and it drains.
+RUN apt-get update && apt-get install -y --no-install-recommends tar gzip tini && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY bin ./bin
+COPY config ./config
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/bin/hactl.js"]
+CMD ["worker"]

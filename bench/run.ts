@@ -1,0 +1,39 @@
+// `npm run bench`: every benchmark, each against its reference tool in the same run.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { benchHealth, printHealth } from './health';
+
+async function main(): Promise<number> {
+  const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const want = (name: string): boolean => only.length === 0 || only.includes(name);
+  const results: Record<string, unknown> = {
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model,
+      memGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    at: new Date().toISOString(),
+  };
+  let ok = true;
+  if (want('health')) {
+    const r = await benchHealth();
+    printHealth(r);
+    results.health = r;
+    ok &&= r.pass;
+  }
+  const out = path.join(__dirname, '..', '..', '.data', 'bench', 'latest.json');
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(results, null, 2));
+  console.log(`\nfull results: ${path.relative(process.cwd(), out)}`);
+  return ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

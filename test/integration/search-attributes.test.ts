@@ -1,0 +1,30 @@
+// Search attributes are registered on namespaces that lack them, through the operator API
+// (what `hactl dev` does on an existing database and `hactl apply` does on any server).
+import { Connection } from '@temporalio/client';
+import Long from 'long';
+import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
+import { testEnv, waitFor } from '../helpers';
+
+const env = testEnv(__filename);
+
+it('adds the missing attributes once and is a no-op after', async () => {
+  const connection = await Connection.connect({ address: env.address });
+  try {
+    const ns = `sa-${Date.now()}`;
+    await connection.workflowService.registerNamespace({
+      namespace: ns,
+      workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(86400) },
+    });
+    await waitFor(
+      async () => (await connection.workflowService.describeNamespace({ namespace: ns })) && true,
+      { timeoutMs: 30_000 },
+    );
+    const before = await connection.operatorService.listSearchAttributes({ namespace: ns });
+    expect(Object.keys(before.customAttributes ?? {})).not.toContain('HaKind');
+    const added = await waitFor(async () => ensureSearchAttributes(connection, ns), { timeoutMs: 30_000 });
+    expect(added.sort()).toEqual(['HaHost', 'HaKind', 'HaState', 'HaTarget']);
+    expect(await ensureSearchAttributes(connection, ns)).toEqual([]);
+  } finally {
+    await connection.close();
+  }
+});
