@@ -1,5 +1,6 @@
 // Activity factories. The worker builds them with real dependencies; tests inject their own.
 // Workflows import only the types: `proxyActivities<HostActivities>(...)`.
+import { createBackupActivities } from './backup';
 import { createHealthCollector } from './health/collector';
 import { createHealthActivities } from './health';
 
@@ -13,6 +14,7 @@ export function createHostActivities(deps: HostActivityDeps) {
   return {
     activities: {
       ...createHealthActivities({ collector }),
+      ...createBackupActivities({ host: deps.host }),
     },
     /** Work to do once at worker start (first CPU/network sample). */
     prime: () => collector.prime(),

@@ -142,7 +142,9 @@ export async function runDev(
     log(`Temporal Web UI:  ${server.uiUrl}`);
     log(`Temporal gRPC:    ${address}  (namespace "default")`);
     log(`Worker host:      ${host}`);
-    log(`Try:              npx hactl status   |   npx hactl hosts   |   temporal schedule list`);
+    log(
+      `Try:              npx hactl status   |   npx hactl hosts   |   ${cli.source === 'PATH' ? 'temporal' : cli.path} schedule list`,
+    );
     log('Press Ctrl-C to stop.');
   } catch (err) {
     await shutdown(1);

@@ -5,6 +5,21 @@ import { ConfigError, formatIssue } from '../config/issues';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load';
 import type { HaConfig } from '../config/load';
 import { formatDuration, parseDuration } from '../common/duration';
+import {
+  backupStatus,
+  BackupInProgress,
+  drillBackup,
+  findSet,
+  listBackups,
+  NoSuchBackup,
+  parseTime,
+  pruneBackups,
+  startBackup,
+  startRestore,
+  UnknownBackupSet,
+  verifyBackups,
+} from '../backups';
+import type { BackupResult, RestoreResult } from '../common/backup';
 import { runDev, UsageError } from '../dev';
 import { listLiveHosts } from '../hosts';
 import { applyConfig, describeStep } from '../reconcile/apply';
@@ -21,6 +36,11 @@ export const EXIT = { ok: 0, failure: 1, badInput: 2 } as const;
 
 class BadInput extends Error {
   override name = 'BadInput';
+}
+
+/** A started operation that did not succeed; the message says why. */
+class OperationFailed extends Error {
+  override name = 'OperationFailed';
 }
 
 function durationOption(value: string): number {
@@ -60,6 +80,37 @@ function json(value: unknown): void {
 
 function pct(n: number | undefined): string {
   return n === undefined ? '-' : `${n.toFixed(0)}%`;
+}
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+function failureMessage(err: unknown): string {
+  // WorkflowFailedError -> ActivityFailure -> ApplicationFailure: the innermost says what happened.
+  let e = err as { cause?: unknown; message?: string };
+  while (e?.cause) e = e.cause;
+  return e?.message ?? String(err);
+}
+
+function printBackupResult(r: BackupResult): void {
+  console.log(
+    `backup ${r.id} of ${r.set} on ${r.host}: ${r.files} files, ${bytes(r.bytesIn)} in, ${bytes(r.bytesOut)} archive, ${formatDuration(r.durationMs)}`,
+  );
+  for (const w of r.warnings) console.log(`  warning: ${w}`);
+  if (r.retention.removed.length) console.log(`  retention removed: ${r.retention.removed.join(', ')}`);
+  for (const h of r.hooks)
+    if (!h.ok) console.log(`  hook ${h.argv.join(' ')} failed (exit ${h.exitCode}), continued`);
+}
+
+function printRestoreResult(r: RestoreResult): void {
+  console.log(
+    `restored backup ${r.id} of ${r.set} into ${r.target} on ${r.host}: ${r.files} files, ${r.dirs} dirs, ${r.symlinks} symlinks, ${bytes(r.bytes)} in ${formatDuration(r.durationMs)}`,
+  );
+  if (r.previous) console.log(`  previous content kept in ${r.previous}`);
 }
 
 function bytesPerSec(n: number | null | undefined): string {
@@ -265,7 +316,8 @@ export function buildProgram(): Command {
       const conn = await connectClient(globals(cmd));
       try {
         const report = await collectStatus(conn.client, cfg);
-        if (opts.json) return json(report);
+        const backups = cfg ? await backupStatus(conn.client, cfg) : [];
+        if (opts.json) return json({ ...report, backups });
         printTable(
           ['HOST', 'STATE', 'SNAPSHOT AGE', 'CPU', 'MEM', 'FULLEST FS', 'NET RX/TX', 'NOTE'],
           report.hosts.map((h) => {
@@ -288,6 +340,22 @@ export function buildProgram(): Command {
             ];
           }),
         );
+        if (backups.length) {
+          console.log('');
+          printTable(
+            ['BACKUP SET', 'HOST', 'NEWEST VERIFIED', 'RECOVERY POINT', 'NEXT RUN', 'NOTE'],
+            backups.map((b) => [
+              b.set,
+              b.host,
+              b.newest ? `${b.newest.id}` : '-',
+              b.recoveryPointSeconds === null ? '-' : `${formatDuration(b.recoveryPointSeconds * 1000)} ago`,
+              b.nextRunAt ?? 'not scheduled',
+              [b.running ? 'running now' : '', b.lastFailure ? `last run failed ${b.lastFailure.at}` : '']
+                .filter(Boolean)
+                .join('; '),
+            ]),
+          );
+        }
         if (report.schedules.length) {
           console.log('');
           printTable(
@@ -305,6 +373,260 @@ export function buildProgram(): Command {
       }
     });
 
+  const backup = program.command('backup').description('run, list, verify and prune the backups of a set');
+  const configOption = () => new Option('--config <file>', 'config file').default(DEFAULT_CONFIG_PATH);
+
+  backup
+    .command('run')
+    .description('start a backup of SET now (refused while one of that set is in progress)')
+    .argument('<set>', 'backup set name')
+    .addOption(configOption())
+    .option('--wait', 'wait for the result')
+    .option('--json', 'print the result (or the started workflow) as JSON')
+    .action(async (set: string, opts: { config: string; wait?: boolean; json?: boolean }, cmd: Command) => {
+      const b = findSet(loadConfig(opts.config), set);
+      const conn = await connectClient(globals(cmd));
+      try {
+        const handle = await startBackup(conn.client, b.spec, 'manual');
+        if (!opts.wait) {
+          if (opts.json) return json({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId });
+          console.log(
+            `started backup of ${set}: workflow ${handle.workflowId} (run ${handle.firstExecutionRunId})`,
+          );
+          return;
+        }
+        let r: BackupResult;
+        try {
+          r = (await handle.result()) as BackupResult;
+        } catch (err) {
+          throw new OperationFailed(`backup of ${set} failed: ${failureMessage(err)}`);
+        }
+        if (opts.json) return json(r);
+        printBackupResult(r);
+      } finally {
+        await conn.close();
+      }
+    });
+
+  backup
+    .command('list')
+    .description('list the backups of SET (read on its host), oldest first')
+    .argument('<set>', 'backup set name')
+    .addOption(configOption())
+    .option('--json', 'print the listing as JSON')
+    .action(async (set: string, opts: { config: string; json?: boolean }, cmd: Command) => {
+      const b = findSet(loadConfig(opts.config), set);
+      const conn = await connectClient(globals(cmd));
+      try {
+        const l = await listBackups(conn.client, b.spec);
+        if (opts.json) return json(l);
+        if (l.backups.length === 0)
+          console.log(`no backups of ${set} in ${b.spec.destination} on ${b.spec.host}`);
+        else
+          printTable(
+            ['ID', 'CREATED', 'FILES', 'DATA', 'ARCHIVE', 'WARNINGS'],
+            l.backups.map((x) => [
+              x.id,
+              x.createdAt,
+              String(x.files),
+              bytes(x.bytesIn),
+              bytes(x.archiveBytes),
+              String(x.warnings.length),
+            ]),
+          );
+        for (const u of l.unreadable) console.log(`unreadable manifest ${u.id}: ${u.error}`);
+        if (l.orphans.length)
+          console.log(
+            `archives without a manifest (interrupted runs, removed by the next backup): ${l.orphans.join(', ')}`,
+          );
+      } finally {
+        await conn.close();
+      }
+    });
+
+  backup
+    .command('verify')
+    .description(
+      're-read archives of SET and report each as ok, corrupted or missing (exit 1 if any is not ok)',
+    )
+    .argument('<set>', 'backup set name')
+    .argument('[id]', 'one backup (default: all)')
+    .addOption(configOption())
+    .option('--all', 'every backup of the set (the default)')
+    .option('--quick', "only check each archive's SHA-256, do not decompress")
+    .option('--json', 'print the reports as JSON')
+    .action(
+      async (
+        set: string,
+        id: string | undefined,
+        opts: { config: string; all?: boolean; quick?: boolean; json?: boolean },
+        cmd: Command,
+      ) => {
+        if (id && opts.all) throw new BadInput('give a backup ID or --all, not both');
+        const b = findSet(loadConfig(opts.config), set);
+        const conn = await connectClient(globals(cmd));
+        try {
+          const reports = await verifyBackups(conn.client, b.spec, {
+            ...(id ? { ids: [id] } : {}),
+            deep: !opts.quick,
+          });
+          if (opts.json) json(reports);
+          else if (reports.length === 0) console.log(`no backups of ${set} to verify`);
+          else
+            printTable(
+              ['ID', 'STATUS', 'DETAIL'],
+              reports.map((r) => [r.id, r.status, r.detail]),
+            );
+          if (reports.some((r) => r.status !== 'ok')) process.exitCode = EXIT.failure;
+        } finally {
+          await conn.close();
+        }
+      },
+    );
+
+  backup
+    .command('prune')
+    .description(
+      'apply the retention policy of SET: every backup with keep/remove and the rules that keep it',
+    )
+    .argument('<set>', 'backup set name')
+    .addOption(configOption())
+    .option('--dry-run', 'only report what would be removed')
+    .option('--json', 'print the decisions as JSON')
+    .action(async (set: string, opts: { config: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
+      const b = findSet(loadConfig(opts.config), set);
+      const conn = await connectClient(globals(cmd));
+      try {
+        const r = await pruneBackups(conn.client, b.spec, { dryRun: !!opts.dryRun });
+        if (opts.json) return json({ dryRun: !!opts.dryRun, backups: r.decisions, removed: r.removed });
+        printTable(
+          ['ID', 'CREATED', 'DECISION', 'KEPT BY'],
+          r.decisions.map((d) => [
+            d.id,
+            d.createdAt,
+            d.keep ? 'keep' : opts.dryRun ? 'would remove' : 'removed',
+            d.reasons.join(', '),
+          ]),
+        );
+        console.log(
+          `${r.decisions.filter((d) => d.keep).length} kept, ${r.decisions.filter((d) => !d.keep).length} ${opts.dryRun ? 'to remove (dry run)' : 'removed'}`,
+        );
+      } finally {
+        await conn.close();
+      }
+    });
+
+  backup
+    .command('drill')
+    .description('restore a backup of SET (default the newest) into a scratch directory, check it, remove it')
+    .argument('<set>', 'backup set name')
+    .argument('[id]', 'backup ID (default: newest)')
+    .addOption(configOption())
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (set: string, id: string | undefined, opts: { config: string; json?: boolean }, cmd: Command) => {
+        const b = findSet(loadConfig(opts.config), set);
+        const conn = await connectClient(globals(cmd));
+        try {
+          let r;
+          try {
+            r = await drillBackup(conn.client, b.spec, id);
+          } catch (err) {
+            throw new OperationFailed(`restore drill of ${set} failed: ${failureMessage(err)}`);
+          }
+          if (opts.json) return json(r);
+          console.log(
+            `drill ok: backup ${r.id} of ${set} restored and checked (${r.files} files, ${bytes(r.bytes)}) in ${formatDuration(r.durationMs)}`,
+          );
+        } finally {
+          await conn.close();
+        }
+      },
+    );
+
+  program
+    .command('restore')
+    .description(
+      'restore a backup of SET into DIR: checksum first, extract to a staging dir, check every file, swap in',
+    )
+    .argument('<set>', 'backup set name')
+    .requiredOption('--to <dir>', 'directory to restore into (absolute path on the restoring host)')
+    .option('--id <id>', 'this backup')
+    .option('--at <time>', 'the newest backup at or before this time (ISO 8601, or "2h ago")')
+    .option(
+      '--host <host>',
+      "host that restores (default: the set's host; the archive must be readable there)",
+    )
+    .option('--discard-previous', 'delete the previous content of DIR instead of keeping it aside')
+    .option(
+      '--allow-external-symlinks',
+      'restore symlinks that point outside DIR (never followed while restoring)',
+    )
+    .addOption(configOption())
+    .option('--wait', 'wait for the result')
+    .option('--json', 'print the result (or the started workflow) as JSON')
+    .action(
+      async (
+        set: string,
+        opts: {
+          to: string;
+          id?: string;
+          at?: string;
+          host?: string;
+          discardPrevious?: boolean;
+          allowExternalSymlinks?: boolean;
+          config: string;
+          wait?: boolean;
+          json?: boolean;
+        },
+        cmd: Command,
+      ) => {
+        if (opts.id && opts.at) throw new BadInput('give --id or --at, not both');
+        const cfg = loadConfig(opts.config);
+        const b = findSet(cfg, set);
+        if (opts.host && !cfg.hosts.some((h) => h.name === opts.host)) {
+          throw new BadInput(
+            `unknown host "${opts.host}"; defined hosts: ${cfg.hosts.map((h) => h.name).join(', ')}`,
+          );
+        }
+        const to = path.resolve(opts.to);
+        const at = opts.at !== undefined ? parseTime(opts.at) : undefined;
+        const conn = await connectClient(globals(cmd));
+        try {
+          const { handle, backup: picked } = await startRestore(conn.client, b.spec, {
+            to,
+            ...(opts.id ? { id: opts.id } : {}),
+            ...(at !== undefined ? { at } : {}),
+            ...(opts.host ? { host: opts.host } : {}),
+            keepPrevious: !opts.discardPrevious,
+            allowExternalSymlinks: !!opts.allowExternalSymlinks,
+          });
+          if (!opts.wait) {
+            if (opts.json)
+              return json({
+                workflowId: handle.workflowId,
+                runId: handle.firstExecutionRunId,
+                backup: picked.id,
+              });
+            console.log(
+              `started restore of ${set} backup ${picked.id} (${picked.createdAt}) into ${to}: workflow ${handle.workflowId}`,
+            );
+            return;
+          }
+          let r: RestoreResult;
+          try {
+            r = (await handle.result()) as RestoreResult;
+          } catch (err) {
+            throw new OperationFailed(`restore of ${set} backup ${picked.id} failed: ${failureMessage(err)}`);
+          }
+          if (opts.json) return json(r);
+          printRestoreResult(r);
+        } finally {
+          await conn.close();
+        }
+      },
+    );
+
   return program;
 }
 
@@ -320,11 +642,22 @@ export function reportError(err: unknown): number {
     console.error(`${err.issues.length} error(s); nothing was applied.`);
     return EXIT.badInput;
   }
-  if (err instanceof BadInput || err instanceof UsageError) {
+  if (
+    err instanceof BadInput ||
+    err instanceof UsageError ||
+    err instanceof UnknownBackupSet ||
+    err instanceof NoSuchBackup
+  ) {
     console.error(`error: ${err.message}`);
     return EXIT.badInput;
   }
-  if (err instanceof TemporalUnreachable || err instanceof PortBusy || err instanceof TemporalCliMissing) {
+  if (
+    err instanceof TemporalUnreachable ||
+    err instanceof PortBusy ||
+    err instanceof TemporalCliMissing ||
+    err instanceof BackupInProgress ||
+    err instanceof OperationFailed
+  ) {
     console.error(`error: ${err.message}`);
     return EXIT.failure;
   }

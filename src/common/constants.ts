@@ -2,6 +2,7 @@
 // Imported by workflows too, so this module stays free of Node built-ins.
 
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { SearchAttributePair } from '@temporalio/common';
 
 export const PRODUCT = 'ha-orchestrator';
 
@@ -51,6 +52,7 @@ export const KIND = {
   backupVerify: 'backup-verify',
   backupDrill: 'backup-drill',
   restore: 'restore',
+  backupAdmin: 'backup-admin',
 } as const;
 export type Kind = (typeof KIND)[keyof typeof KIND];
 
@@ -69,6 +71,9 @@ export const IDS = {
   backupVerifySchedule: (set: string): string => `backup-verify:${set}`,
   backupDrillSchedule: (set: string): string => `backup-drill:${set}`,
   restoreWorkflow: (set: string, id: string): string => `restore:${set}:${id}`,
+  /** One-off helpers started by hactl; unique per call. */
+  backupAdminWorkflow: (op: 'list' | 'prune' | 'verify' | 'drill', set: string, at: number): string =>
+    `backup-${op}:${set}-${at}`,
 };
 
 /** ID prefixes of everything `hactl apply` creates; used to find what it owns. */
@@ -78,7 +83,24 @@ export const OWNED_ID_PREFIXES = ['health:', 'monitor:', 'backup:', 'backup-veri
 export const WORKFLOW_TYPES = {
   healthSnapshot: 'healthSnapshotWorkflow',
   hostMonitor: 'hostMonitorWorkflow',
+  backup: 'backupWorkflow',
+  scheduledBackup: 'scheduledBackupWorkflow',
+  restore: 'restoreWorkflow',
+  backupVerify: 'backupVerifyWorkflow',
+  backupDrill: 'backupDrillWorkflow',
+  backupList: 'backupListWorkflow',
+  backupPrune: 'backupPruneWorkflow',
 } as const;
+
+/** Search attributes that let the Web UI filter by kind of job, target and host. */
+export function searchAttributePairs(kind: Kind, target: string, host?: string): SearchAttributePair[] {
+  const pairs: SearchAttributePair[] = [
+    { key: SA_KEYS.kind, value: kind },
+    { key: SA_KEYS.target, value: target },
+  ];
+  if (host) pairs.push({ key: SA_KEYS.host, value: host });
+  return pairs;
+}
 
 /** Controllers are long-running singletons; their kinds let the reconciler find orphans. */
 export const CONTROLLER_KINDS: readonly Kind[] = [KIND.monitor];

@@ -3,7 +3,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { BackupSetSpec, CommandSpec, HookSpec } from '../common/backup';
+import { CRON_SHORTCUTS } from '../common/cron';
 import { durationMs } from '../common/duration';
+import type { RetentionPolicy } from '../common/retention';
 import { ConfigError, IssueCollector } from './issues';
 import { configSchema } from './schema';
 import type { RawConfig } from './schema';
@@ -22,11 +25,23 @@ export interface HealthConfig {
   hosts: string[];
 }
 
+/** When a job runs: a cron expression or a fixed interval. */
+export type ScheduleConfig = { cron: string } | { everyMs: number };
+
+export interface BackupSetConfig {
+  spec: BackupSetSpec;
+  schedule: ScheduleConfig | null;
+  jitterMs: number | null;
+  verify: { schedule: ScheduleConfig; sample: number } | null;
+  drill: { schedule: ScheduleConfig } | null;
+}
+
 export interface HaConfig {
   version: 1;
   hosts: HostConfig[];
   /** null when the section is absent or `enabled: false`. */
   health: HealthConfig | null;
+  backups: BackupSetConfig[];
   /** Absolute path the config was read from (or the label given for text). */
   file: string;
   /** SHA-256 of the file's bytes, for status output. */
@@ -75,13 +90,86 @@ export function parseConfig(text: string, label: string): HaConfig {
 
   const result = configSchema.safeParse(parsed.value, { reportInput: true });
   if (!result.success) issues.addZodIssues(result.error.issues, configSchema);
-  checkRules(parsed.value as Record<string, unknown>, issues);
+  const baseDir = path.dirname(path.resolve(label));
+  checkRules(parsed.value as Record<string, unknown>, issues, baseDir);
   if (!issues.ok || !result.success) throw new ConfigError(issues.sorted());
 
-  return normalise(result.data, label, text);
+  return normalise(result.data, label, text, baseDir);
 }
 
-function normalise(raw: RawConfig, file: string, text: string): HaConfig {
+const NAMED_SCHEDULES: Record<string, string> = {
+  hourly: CRON_SHORTCUTS['@hourly']!,
+  daily: CRON_SHORTCUTS['@daily']!,
+  weekly: CRON_SHORTCUTS['@weekly']!,
+};
+
+function schedule(raw: RawConfig['backups'][number]['schedule']): ScheduleConfig | null {
+  if (raw === undefined) return null;
+  if (typeof raw === 'string') return { cron: NAMED_SCHEDULES[raw]! };
+  if ('every' in raw) return { everyMs: durationMs(raw.every) };
+  const cron = raw.cron.trim();
+  return { cron: CRON_SHORTCUTS[cron.toLowerCase()] ?? cron };
+}
+
+function command(
+  raw: { argv: string[]; timeout: string; env?: Record<string, string>; shell: boolean; cwd?: string },
+  baseDir: string,
+): CommandSpec {
+  return {
+    argv: raw.argv,
+    timeoutMs: durationMs(raw.timeout),
+    env: raw.env ?? {},
+    shell: raw.shell,
+    ...(raw.cwd !== undefined ? { cwd: path.resolve(baseDir, raw.cwd) } : {}),
+  };
+}
+
+function retention(raw: RawConfig['backups'][number]['retention']): RetentionPolicy {
+  const out: RetentionPolicy = {};
+  for (const k of [
+    'keepLast',
+    'keepHourly',
+    'keepDaily',
+    'keepWeekly',
+    'keepMonthly',
+    'keepYearly',
+  ] as const) {
+    if (raw[k] !== undefined) out[k] = raw[k];
+  }
+  if (raw.keepWithin !== undefined) out.keepWithinMs = durationMs(raw.keepWithin);
+  return out;
+}
+
+function backupSet(raw: RawConfig['backups'][number], baseDir: string): BackupSetConfig {
+  const hook = (h: RawConfig['backups'][number]['hooks']['pre'][number]): HookSpec => ({
+    ...command(h, baseDir),
+    onError: h.onError,
+  });
+  const spec: BackupSetSpec = {
+    set: raw.name,
+    host: raw.host,
+    sources: raw.paths.map((p) =>
+      typeof p === 'string'
+        ? { path: path.resolve(baseDir, p), exclude: [...raw.exclude] }
+        : { path: path.resolve(baseDir, p.path), exclude: [...raw.exclude, ...p.exclude] },
+    ),
+    commands: raw.commands.map((c) => ({ name: c.name, ...command(c, baseDir) })),
+    destination: path.resolve(baseDir, raw.destination),
+    gzipLevel: raw.gzipLevel,
+    timezone: raw.timezone,
+    retention: retention(raw.retention),
+    hooks: { pre: raw.hooks.pre.map(hook), post: raw.hooks.post.map(hook) },
+  };
+  return {
+    spec,
+    schedule: schedule(raw.schedule),
+    jitterMs: raw.jitter !== undefined ? durationMs(raw.jitter) : null,
+    verify: raw.verify ? { schedule: schedule(raw.verify.schedule)!, sample: raw.verify.sample } : null,
+    drill: raw.drill ? { schedule: schedule(raw.drill.schedule)! } : null,
+  };
+}
+
+function normalise(raw: RawConfig, file: string, text: string, baseDir: string): HaConfig {
   const hosts = raw.hosts.map((h) => ({
     name: h.name,
     ...(h.description !== undefined ? { description: h.description } : {}),
@@ -98,6 +186,7 @@ function normalise(raw: RawConfig, file: string, text: string): HaConfig {
     version: 1,
     hosts,
     health,
+    backups: raw.backups.map((b) => backupSet(b, baseDir)),
     file: path.resolve(file),
     sha256: createHash('sha256').update(text).digest('hex'),
   };

@@ -1,6 +1,9 @@
 // Cross-field rules: things a per-field schema cannot see. They run on the raw document even
 // when the schema found problems, skipping anything malformed, so that one pass reports all.
+import * as path from 'node:path';
+import { cronError } from '../common/cron';
 import { formatDuration, parseDuration } from '../common/duration';
+import { isValidTimeZone } from '../common/retention';
 import type { IssueCollector } from './issues';
 import { suggest } from './issues';
 import type { PathSegment } from './yaml';
@@ -57,8 +60,125 @@ export function checkHostRef(
   );
 }
 
-export function checkRules(doc: Obj, issues: IssueCollector): void {
+function checkSchedule(value: unknown, at: PathSegment[], issues: IssueCollector): void {
+  if (isObj(value) && typeof value.cron === 'string') {
+    const err = cronError(value.cron);
+    if (err) issues.add([...at, 'cron'], err);
+  }
+}
+
+function sourcePath(src: unknown): string | undefined {
+  if (typeof src === 'string') return src;
+  if (isObj(src) && typeof src.path === 'string') return src.path;
+  return undefined;
+}
+
+function inside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+function checkBackups(doc: Obj, hosts: Set<string>, baseDir: string, issues: IssueCollector): void {
+  uniqueNames(doc, 'backups', 'backup set', issues);
+  const destinations = new Map<string, number>();
+  for (const { item, index } of items(doc, 'backups')) {
+    const at: PathSegment[] = ['backups', index];
+    checkHostRef(item.host, [...at, 'host'], hosts, issues);
+    const paths = Array.isArray(item.paths) ? item.paths : [];
+    const commands = Array.isArray(item.commands) ? item.commands : [];
+    if (paths.length === 0 && commands.length === 0) {
+      issues.add(at, 'a backup set needs at least one entry in "paths" or "commands"');
+    }
+    if (typeof item.timezone === 'string' && !isValidTimeZone(item.timezone)) {
+      issues.add(
+        [...at, 'timezone'],
+        `unknown time zone "${item.timezone}" (use an IANA name such as "UTC" or "Europe/Berlin")`,
+      );
+    }
+    checkSchedule(item.schedule, [...at, 'schedule'], issues);
+    if (isObj(item.verify)) checkSchedule(item.verify.schedule, [...at, 'verify', 'schedule'], issues);
+    if (isObj(item.drill)) checkSchedule(item.drill.schedule, [...at, 'drill', 'schedule'], issues);
+
+    const resolved: Array<{ abs: string; i: number }> = [];
+    paths.forEach((src, i) => {
+      const p = sourcePath(src);
+      if (p === undefined) return;
+      const where = typeof src === 'string' ? [...at, 'paths', i] : [...at, 'paths', i, 'path'];
+      if (p.startsWith('~')) {
+        issues.add(
+          where,
+          `"${p}": "~" is not expanded; write an absolute path or one relative to the config file`,
+        );
+        return;
+      }
+      const abs = path.resolve(baseDir, p);
+      if (abs === '/')
+        issues.add(where, 'backing up "/" as a whole is not supported; list the directories you need');
+      if (inside(abs, '/commands'))
+        issues.add(where, `"${p}" collides with the archive's commands/ directory for command output`);
+      resolved.push({ abs, i });
+    });
+
+    const names = new Set<string>();
+    commands.forEach((c, i) => {
+      if (!isObj(c)) return;
+      if (typeof c.name === 'string') {
+        if (names.has(c.name))
+          issues.add([...at, 'commands', i, 'name'], `duplicate command name "${c.name}" in this set`);
+        names.add(c.name);
+      }
+      if (c.shell === true && Array.isArray(c.argv) && c.argv.length !== 1) {
+        issues.add(
+          [...at, 'commands', i, 'argv'],
+          'with shell: true, argv must be one string: the shell script to run',
+        );
+      }
+    });
+    for (const kind of ['pre', 'post'] as const) {
+      const hooks = isObj(item.hooks) && Array.isArray(item.hooks[kind]) ? item.hooks[kind] : [];
+      hooks.forEach((h, i) => {
+        if (isObj(h) && h.shell === true && Array.isArray(h.argv) && h.argv.length !== 1) {
+          issues.add(
+            [...at, 'hooks', kind, i, 'argv'],
+            'with shell: true, argv must be one string: the shell script to run',
+          );
+        }
+      });
+    }
+
+    if (typeof item.destination === 'string') {
+      if (item.destination.startsWith('~')) {
+        issues.add(
+          [...at, 'destination'],
+          '"~" is not expanded; write an absolute path or one relative to the config file',
+        );
+        continue;
+      }
+      const dest = path.resolve(baseDir, item.destination);
+      const other = destinations.get(dest);
+      if (other !== undefined) {
+        issues.add(
+          [...at, 'destination'],
+          `destination is already used by backups[${other}]; each set needs its own directory`,
+        );
+      } else destinations.set(dest, index);
+      for (const { abs, i } of resolved) {
+        if (inside(dest, abs)) {
+          issues.add(
+            [...at, 'destination'],
+            `destination is inside the backed-up path ${abs} (paths[${i}]); backups would contain themselves`,
+          );
+        } else if (inside(abs, dest)) {
+          issues.add([...at, 'paths', i], `${abs} is inside the destination ${dest}`);
+        }
+      }
+    }
+  }
+}
+
+export function checkRules(doc: Obj, issues: IssueCollector, baseDir = process.cwd()): void {
   const hosts = uniqueNames(doc, 'hosts', 'host', issues);
+  checkBackups(doc, hosts, baseDir, issues);
 
   const health = doc.health;
   if (isObj(health)) {

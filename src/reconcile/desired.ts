@@ -1,14 +1,13 @@
 // From a validated config to the Schedules and controller workflows that should exist.
 // Pure: no Temporal calls here, so the plan logic is unit-tested without a server.
 import { createHash } from 'node:crypto';
-import type { ScheduleOptions } from '@temporalio/client';
+import type { ScheduleOptions, ScheduleSpec } from '@temporalio/client';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
-import { IDS, KIND, SA_KEYS, SHARED_TASK_QUEUE, WORKFLOW_TYPES } from '../common/constants';
+import { IDS, KIND, searchAttributePairs, SHARED_TASK_QUEUE, WORKFLOW_TYPES } from '../common/constants';
 import type { Kind } from '../common/constants';
 import { formatDuration } from '../common/duration';
 import type { HealthSnapshotInput } from '../common/health';
-import type { HaConfig } from '../config/load';
+import type { BackupSetConfig, HaConfig, ScheduleConfig } from '../config/load';
 
 /** What a Schedule should look like; memo and hash are added when it is written. */
 export interface DesiredSchedule {
@@ -54,14 +53,7 @@ export function contentHash(value: unknown): string {
     .slice(0, 16);
 }
 
-export function searchAttributes(kind: Kind, target: string, host?: string): SearchAttributePair[] {
-  const pairs: SearchAttributePair[] = [
-    { key: SA_KEYS.kind, value: kind },
-    { key: SA_KEYS.target, value: target },
-  ];
-  if (host) pairs.push({ key: SA_KEYS.host, value: host });
-  return pairs;
-}
+export const searchAttributes = searchAttributePairs;
 
 function schedule(
   id: string,
@@ -143,5 +135,89 @@ export function desiredState(config: HaConfig): Desired[] {
     );
   }
 
+  for (const b of config.backups) out.push(...backupSchedules(b));
+
+  return out;
+}
+
+function scheduleSpec(s: ScheduleConfig, timezone: string, jitterMs: number | null): ScheduleSpec {
+  const base: ScheduleSpec =
+    'cron' in s ? { cronExpressions: [s.cron], timezone } : { intervals: [{ every: s.everyMs }] };
+  return jitterMs ? { ...base, jitter: jitterMs } : base;
+}
+
+function describeSchedule(s: ScheduleConfig, timezone: string): string {
+  return 'cron' in s ? `cron "${s.cron}" ${timezone}` : `every ${formatDuration(s.everyMs)}`;
+}
+
+function backupSchedules(b: BackupSetConfig): DesiredSchedule[] {
+  const { spec } = b;
+  const out: DesiredSchedule[] = [];
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: 3_600_000 };
+  if (b.schedule) {
+    const summary = `backup of ${spec.set} on ${spec.host}, ${describeSchedule(b.schedule, spec.timezone)}`;
+    out.push(
+      schedule(IDS.backupSchedule(spec.set), KIND.backup, spec.set, summary, {
+        spec: scheduleSpec(b.schedule, spec.timezone, b.jitterMs),
+        action: {
+          type: 'startWorkflow',
+          workflowType: WORKFLOW_TYPES.scheduledBackup,
+          workflowId: IDS.backupSchedule(spec.set),
+          taskQueue: SHARED_TASK_QUEUE,
+          args: [{ spec, trigger: 'schedule' }],
+          typedSearchAttributes: searchAttributes(KIND.backup, spec.set, spec.host),
+          staticSummary: summary,
+        },
+        policies,
+        typedSearchAttributes: searchAttributes(KIND.backup, spec.set, spec.host),
+      }),
+    );
+  }
+  if (b.verify) {
+    const summary = `verify ${b.verify.sample} backup(s) of ${spec.set}, ${describeSchedule(b.verify.schedule, spec.timezone)}`;
+    out.push(
+      schedule(IDS.backupVerifySchedule(spec.set), KIND.backupVerify, spec.set, summary, {
+        spec: scheduleSpec(b.verify.schedule, spec.timezone, b.jitterMs),
+        action: {
+          type: 'startWorkflow',
+          workflowType: WORKFLOW_TYPES.backupVerify,
+          workflowId: IDS.backupVerifySchedule(spec.set),
+          taskQueue: SHARED_TASK_QUEUE,
+          args: [
+            {
+              set: spec.set,
+              host: spec.host,
+              destination: spec.destination,
+              sample: b.verify.sample,
+              deep: true,
+            },
+          ],
+          typedSearchAttributes: searchAttributes(KIND.backupVerify, spec.set, spec.host),
+          staticSummary: summary,
+        },
+        policies,
+        typedSearchAttributes: searchAttributes(KIND.backupVerify, spec.set, spec.host),
+      }),
+    );
+  }
+  if (b.drill) {
+    const summary = `restore drill of ${spec.set}, ${describeSchedule(b.drill.schedule, spec.timezone)}`;
+    out.push(
+      schedule(IDS.backupDrillSchedule(spec.set), KIND.backupDrill, spec.set, summary, {
+        spec: scheduleSpec(b.drill.schedule, spec.timezone, b.jitterMs),
+        action: {
+          type: 'startWorkflow',
+          workflowType: WORKFLOW_TYPES.backupDrill,
+          workflowId: IDS.backupDrillSchedule(spec.set),
+          taskQueue: SHARED_TASK_QUEUE,
+          args: [{ spec }],
+          typedSearchAttributes: searchAttributes(KIND.backupDrill, spec.set, spec.host),
+          staticSummary: summary,
+        },
+        policies,
+        typedSearchAttributes: searchAttributes(KIND.backupDrill, spec.set, spec.host),
+      }),
+    );
+  }
   return out;
 }

@@ -1,0 +1,450 @@
+// Creates <id>.tar.gz for a backup set: command outputs, then every source path, walked in a
+// stable order. Written as `.<id>.archive.partial`, fsynced and renamed, so no partial file ever
+// carries a backup's name. Per-entry metadata and SHA-256 go to a sidecar for the manifest.
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  constants as fsc,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+} from 'node:fs';
+import type { Stats } from 'node:fs';
+import * as path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ArchiveResult, BackupCommandSpec, BackupSetSpec, ManifestFile } from '../../src/common/backup';
+import { COMMANDS_DIR } from '../../src/common/backup';
+import { ERROR_TYPES } from '../../src/common/errors';
+import { compileExcludes } from './glob';
+import type { ExcludeMatcher } from './glob';
+import { ParallelGzipWriter } from './pgzip';
+import { commandError, runCommand } from './run-command';
+import { archiveName, cleanLeftovers, fsyncDir, partialName, writeFileAtomic } from './store';
+import { encodeHeader, END_OF_ARCHIVE, padding } from './tar';
+import type { TarEntry } from './tar';
+
+export interface ArchiveProgress {
+  phase: 'commands' | 'files' | 'finishing';
+  files: number;
+  bytesIn: number;
+  bytesOut: number;
+  current: string;
+}
+
+export interface ArchiveOptions {
+  spec: BackupSetSpec;
+  id: string;
+  createdAt: string;
+  /** Called at most about once per `progressEveryMs`. */
+  onProgress?: (p: ArchiveProgress) => void;
+  progressEveryMs?: number;
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  /** Test hook: runs before each file is read. */
+  beforeFile?: (absPath: string) => void | Promise<void>;
+}
+
+export const ENTRIES_SIDECAR = 'entries';
+
+const READ_BLOCK = 1 << 20;
+
+/** Errors about the destination that retrying will not fix. */
+export function destinationError(err: unknown, dir: string, written: number): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return ApplicationFailure.nonRetryable(
+      `destination ${dir} is full (${code}) after writing ${written} bytes; free space there or choose another destination. Nothing was kept from this run.`,
+      ERROR_TYPES.destinationFull,
+    );
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return ApplicationFailure.nonRetryable(
+      `destination ${dir} is not writable (${code}); fix its permissions or mount, or choose another destination`,
+      ERROR_TYPES.destinationNotWritable,
+    );
+  }
+  return err as Error;
+}
+
+function entryPath(abs: string, isDir: boolean): string {
+  const rel = abs.replace(/^\/+/, '');
+  return isDir ? `${rel}/` : rel;
+}
+
+/** What the packer needs to know about a file; a subset of fs.Stats. */
+interface Meta {
+  mode: number;
+  uid: number;
+  gid: number;
+  mtimeMs: number;
+  size: number;
+  dev: number;
+  ino: number;
+  nlink: number;
+}
+
+function baseEntry(p: string, st: Meta): Omit<TarEntry, 'type' | 'flag' | 'size' | 'linkpath'> {
+  return {
+    path: p,
+    mode: st.mode & 0o7777,
+    uid: st.uid,
+    gid: st.gid,
+    mtime: Math.floor(st.mtimeMs / 1000),
+    uname: '',
+    gname: '',
+  };
+}
+
+class Packer {
+  readonly entries: ManifestFile[] = [];
+  readonly warnings: string[] = [];
+  files = 0;
+  dirs = 0;
+  symlinks = 0;
+  bytesIn = 0;
+  private readonly seen = new Set<string>();
+  private readonly inodes = new Map<string, string>();
+  private readonly buf = Buffer.allocUnsafe(READ_BLOCK);
+  private lastProgress = 0;
+  private current = '';
+
+  constructor(
+    private readonly gz: ParallelGzipWriter,
+    private readonly opts: ArchiveOptions,
+  ) {}
+
+  progress(phase: ArchiveProgress['phase'], force = false): void {
+    const now = Date.now();
+    if (!force && now - this.lastProgress < (this.opts.progressEveryMs ?? 1000)) return;
+    this.lastProgress = now;
+    this.opts.onProgress?.({
+      phase,
+      files: this.files,
+      bytesIn: this.bytesIn,
+      bytesOut: this.gz.bytesOut,
+      current: this.current,
+    });
+    if (this.opts.signal?.aborted)
+      throw this.opts.signal.reason instanceof Error ? this.opts.signal.reason : new Error('cancelled');
+  }
+
+  private async header(e: TarEntry): Promise<void> {
+    await this.gz.write(encodeHeader(e));
+  }
+
+  async dir(p: string, st: Meta | null, mtime?: number): Promise<void> {
+    if (this.seen.has(p)) return;
+    this.seen.add(p);
+    const base = st
+      ? baseEntry(p, st)
+      : { path: p, mode: 0o755, uid: 0, gid: 0, mtime: mtime ?? 0, uname: '', gname: '' };
+    await this.header({ ...base, type: 'dir', flag: '5', size: 0, linkpath: '' });
+    this.entries.push({ path: p, type: 'dir', mode: base.mode, mtime: base.mtime });
+    this.dirs++;
+  }
+
+  /** Streams one open file into the archive; size comes from fstat at open time. */
+  async file(abs: string, p: string, fd: number, st: Meta, watchChanges = true): Promise<void> {
+    const key = `${st.dev}:${st.ino}`;
+    if (st.nlink > 1) {
+      const first = this.inodes.get(key);
+      if (first !== undefined) {
+        closeSync(fd);
+        await this.header({ ...baseEntry(p, st), type: 'hardlink', flag: '1', size: 0, linkpath: first });
+        this.entries.push({
+          path: p,
+          type: 'hardlink',
+          mode: st.mode & 0o7777,
+          mtime: Math.floor(st.mtimeMs / 1000),
+          target: first,
+        });
+        this.seen.add(p);
+        return;
+      }
+      this.inodes.set(key, p);
+    }
+    this.current = abs;
+    const size = st.size;
+    await this.header({ ...baseEntry(p, st), type: 'file', flag: '0', size, linkpath: '' });
+    const hash = createHash('sha256');
+    let remaining = size;
+    let shrank = false;
+    try {
+      while (remaining > 0) {
+        const n = readSync(fd, this.buf, 0, Math.min(READ_BLOCK, remaining), null);
+        if (n === 0) {
+          shrank = true;
+          break;
+        }
+        const chunk = this.buf.subarray(0, n);
+        hash.update(chunk);
+        await this.gz.write(chunk);
+        remaining -= n;
+        this.bytesIn += n;
+        this.progress('files');
+      }
+      if (shrank) {
+        // The header promised `size` bytes: pad with zeros, as GNU tar does, and say so.
+        const zeros = Buffer.alloc(Math.min(READ_BLOCK, remaining));
+        while (remaining > 0) {
+          const n = Math.min(zeros.length, remaining);
+          hash.update(zeros.subarray(0, n));
+          await this.gz.write(zeros.subarray(0, n));
+          remaining -= n;
+        }
+        this.warnings.push(`file shrank while being read (padded with zeros): ${abs}`);
+      } else if (watchChanges) {
+        const after = fstatSync(fd);
+        if (after.size > size)
+          this.warnings.push(`file grew while being read (first ${size} bytes kept): ${abs}`);
+        else if (after.mtimeMs !== st.mtimeMs) this.warnings.push(`file changed while being read: ${abs}`);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const pad = padding(size);
+    if (pad) await this.gz.write(Buffer.alloc(pad));
+    this.entries.push({
+      path: p,
+      type: 'file',
+      mode: st.mode & 0o7777,
+      mtime: Math.floor(st.mtimeMs / 1000),
+      size,
+      sha256: hash.digest('hex'),
+    });
+    this.seen.add(p);
+    this.files++;
+  }
+
+  async walk(root: string, exclude: ExcludeMatcher): Promise<void> {
+    let rootSt: Stats;
+    try {
+      rootSt = lstatSync(root);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        throw ApplicationFailure.nonRetryable(
+          `source path ${root} does not exist on host ${this.opts.spec.host}; fix "paths" in the config or create it`,
+          ERROR_TYPES.sourceMissing,
+        );
+      }
+      throw ApplicationFailure.nonRetryable(
+        `source path ${root} cannot be read (${code})`,
+        ERROR_TYPES.sourceUnreadable,
+      );
+    }
+    // Parent directories of the source, so that the archive extracts with the right layout.
+    const parts = root.split('/').filter(Boolean);
+    for (let i = 1; i < parts.length; i++) {
+      const dirAbs = '/' + parts.slice(0, i).join('/');
+      let st: Stats | null = null;
+      try {
+        st = lstatSync(dirAbs);
+      } catch {
+        /* unreadable parent: stored with default mode */
+      }
+      await this.dir(entryPath(dirAbs, true), st);
+    }
+    const stack: Array<{ abs: string; rel: string; st?: Stats }> = [{ abs: root, rel: '', st: rootSt }];
+    while (stack.length) {
+      const { abs, rel, st: known } = stack.pop()!;
+      let st: Stats;
+      try {
+        st = known ?? lstatSync(abs);
+      } catch (err) {
+        this.warnings.push(`vanished before it was read: ${abs} (${(err as NodeJS.ErrnoException).code})`);
+        continue;
+      }
+      if (rel && exclude.excluded(rel, st.isDirectory())) continue;
+      if (st.isDirectory()) {
+        await this.dir(entryPath(abs, true), st);
+        let names: string[];
+        try {
+          names = readdirSync(abs);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (abs === root && code !== 'ENOENT') {
+            throw ApplicationFailure.nonRetryable(
+              `source path ${root} cannot be read (${code})`,
+              ERROR_TYPES.sourceUnreadable,
+            );
+          }
+          this.warnings.push(`directory could not be read: ${abs} (${code})`);
+          continue;
+        }
+        names.sort();
+        // Reverse onto the stack so that entries come out in sorted order.
+        for (let i = names.length - 1; i >= 0; i--) {
+          const n = names[i]!;
+          stack.push({ abs: abs === '/' ? `/${n}` : `${abs}/${n}`, rel: rel ? `${rel}/${n}` : n });
+        }
+      } else if (st.isSymbolicLink()) {
+        const p = entryPath(abs, false);
+        if (this.seen.has(p)) continue;
+        let target: string;
+        try {
+          target = readlinkSync(abs);
+        } catch (err) {
+          this.warnings.push(`vanished before it was read: ${abs} (${(err as NodeJS.ErrnoException).code})`);
+          continue;
+        }
+        await this.header({ ...baseEntry(p, st), type: 'symlink', flag: '2', size: 0, linkpath: target });
+        this.entries.push({
+          path: p,
+          type: 'symlink',
+          mode: st.mode & 0o7777,
+          mtime: Math.floor(st.mtimeMs / 1000),
+          target,
+        });
+        this.seen.add(p);
+        this.symlinks++;
+      } else if (st.isFile()) {
+        const p = entryPath(abs, false);
+        if (this.seen.has(p)) continue;
+        await this.opts.beforeFile?.(abs);
+        let fd: number;
+        try {
+          fd = openSync(abs, fsc.O_RDONLY | fsc.O_NOFOLLOW);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') this.warnings.push(`vanished before it was read: ${abs}`);
+          else if (abs === root)
+            throw ApplicationFailure.nonRetryable(
+              `source path ${root} cannot be read (${code})`,
+              ERROR_TYPES.sourceUnreadable,
+            );
+          else this.warnings.push(`could not be read, skipped: ${abs} (${code})`);
+          continue;
+        }
+        const now = fstatSync(fd);
+        if (!now.isFile()) {
+          closeSync(fd);
+          this.warnings.push(`changed type while being read, skipped: ${abs}`);
+          continue;
+        }
+        await this.file(abs, p, fd, now);
+      } else {
+        this.warnings.push(`special file skipped (device, socket or FIFO): ${abs}`);
+      }
+      this.progress('files');
+    }
+  }
+
+  async commandOutput(cmd: BackupCommandSpec, dest: string, id: string): Promise<void> {
+    const spool = path.join(dest, partialName(id, `cmd-${cmd.name}`));
+    const out = openSync(spool, 'w', 0o600);
+    this.current = `command ${cmd.name}`;
+    let outcome;
+    try {
+      outcome = await runCommand(cmd, {
+        host: this.opts.spec.host,
+        where: `commands.${cmd.name}`,
+        stdoutFd: out,
+        ...(this.opts.env ? { env: this.opts.env } : {}),
+        ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+      });
+      fsyncSync(out);
+    } finally {
+      closeSync(out);
+    }
+    if (outcome.exitCode !== 0) {
+      unlinkSync(spool);
+      throw commandError(cmd, outcome, `commands.${cmd.name}`);
+    }
+    const fd = openSync(spool, 'r');
+    const st = fstatSync(fd);
+    // Stored with the time of the run and private permissions: dumps often hold secrets.
+    await this.file(spool, `${COMMANDS_DIR}/${cmd.name}`, fd, {
+      mode: 0o600,
+      uid: 0,
+      gid: 0,
+      mtimeMs: Date.parse(this.opts.createdAt),
+      size: st.size,
+      dev: st.dev,
+      ino: st.ino,
+      nlink: 1,
+    }, false);
+    unlinkSync(spool);
+  }
+}
+
+/** Builds the archive for one run. The caller holds the set's single-run guarantee. */
+export async function createArchive(opts: ArchiveOptions): Promise<ArchiveResult> {
+  const { spec, id } = opts;
+  const dest = spec.destination;
+  const started = Date.now();
+  try {
+    mkdirSync(dest, { recursive: true, mode: 0o750 });
+  } catch (err) {
+    throw destinationError(err, dest, 0);
+  }
+  cleanLeftovers(dest, id);
+
+  const partial = path.join(dest, partialName(id, 'archive'));
+  let fd: number;
+  try {
+    fd = openSync(partial, 'w', 0o640);
+  } catch (err) {
+    throw destinationError(err, dest, 0);
+  }
+  const gz = new ParallelGzipWriter(fd, { level: spec.gzipLevel });
+  const packer = new Packer(gz, opts);
+  let ok = false;
+  try {
+    if (spec.commands.length) {
+      await packer.dir(`${COMMANDS_DIR}/`, null, Math.floor(Date.parse(opts.createdAt) / 1000));
+      for (const cmd of spec.commands) {
+        packer.progress('commands', true);
+        await packer.commandOutput(cmd, dest, id);
+      }
+    }
+    for (const src of spec.sources) await packer.walk(src.path, compileExcludes(src.exclude));
+    packer.progress('finishing', true);
+    await gz.write(END_OF_ARCHIVE);
+    const done = await gz.end();
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = -1;
+    renameSync(partial, path.join(dest, archiveName(id)));
+    writeFileAtomic(path.join(dest, partialName(id, ENTRIES_SIDECAR)), JSON.stringify(packer.entries));
+    fsyncDir(dest);
+    ok = true;
+    return {
+      archive: archiveName(id),
+      archiveBytes: done.bytesOut,
+      archiveSha256: done.sha256,
+      files: packer.files,
+      dirs: packer.dirs,
+      symlinks: packer.symlinks,
+      bytesIn: packer.bytesIn,
+      warnings: packer.warnings,
+      durationMs: Date.now() - started,
+    };
+  } catch (err) {
+    throw destinationError(err, dest, gz.bytesOut);
+  } finally {
+    if (!ok) {
+      await gz.abort();
+      if (fd >= 0) closeSync(fd);
+      for (const f of [partial, path.join(dest, archiveName(id))]) {
+        try {
+          unlinkSync(f);
+        } catch {
+          /* not there */
+        }
+      }
+      try {
+        cleanLeftovers(dest);
+      } catch {
+        /* destination may be gone or read-only */
+      }
+    }
+  }
+}

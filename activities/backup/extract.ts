@@ -1,0 +1,294 @@
+// Safe extraction of a backup archive into a fresh staging directory, checking each entry
+// against the manifest as it goes. Anything that could land outside the directory ("..",
+// absolute names, writing through a symlink, links that escape, device files) is refused
+// before it is written; the caller then deletes the staging directory, so nothing remains.
+import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import {
+  closeSync,
+  constants as fsc,
+  fchmodSync,
+  fchownSync,
+  futimesSync,
+  lchownSync,
+  linkSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  symlinkSync,
+  utimesSync,
+  chmodSync,
+  writeSync,
+} from 'node:fs';
+import * as path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Manifest, ManifestFile } from '../../src/common/backup';
+import { ERROR_TYPES } from '../../src/common/errors';
+import { gunzipFile } from './pgzip';
+import { TarParser } from './tar';
+import type { TarEntry } from './tar';
+
+export class HostileEntry extends Error {
+  override name = 'HostileEntry';
+}
+
+export class ContentMismatch extends Error {
+  override name = 'ContentMismatch';
+}
+
+export interface ExtractOptions {
+  archive: string;
+  /** Directory to extract into; must exist and be empty. Omit to only read and check. */
+  into?: string;
+  /** Expected entries; each one is checked (type, link target, SHA-256 of files). */
+  manifest?: Manifest;
+  allowExternalSymlinks?: boolean;
+  /** Restore owners (only meaningful as root). */
+  owners?: boolean;
+  onProgress?: (bytesOut: number, compressedBytes: number) => void;
+}
+
+export interface ExtractResult {
+  files: number;
+  dirs: number;
+  symlinks: number;
+  hardlinks: number;
+  bytes: number;
+  archiveSha256: string;
+  compressedBytes: number;
+}
+
+/** Normalises a tar entry name to a relative path, or explains why it is refused. */
+export function safeRelative(name: string, what = 'entry'): string {
+  if (name.includes('\0')) throw new HostileEntry(`${what} "${name}" contains a NUL byte`);
+  if (name.startsWith('/')) throw new HostileEntry(`${what} "${name}" is an absolute path`);
+  const parts: string[] = [];
+  for (const part of name.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..')
+      throw new HostileEntry(`${what} "${name}" contains ".." and would land outside the target`);
+    parts.push(part);
+  }
+  if (parts.length === 0) throw new HostileEntry(`${what} "${name}" has an empty path`);
+  return parts.join('/');
+}
+
+function manifestKey(p: string): string {
+  return p.endsWith('/') ? p.slice(0, -1) : p;
+}
+
+const ASCII_TYPES: Record<string, string> = {
+  char: 'character device',
+  block: 'block device',
+  fifo: 'FIFO',
+  other: 'unsupported entry',
+};
+
+export async function extractArchive(opts: ExtractOptions): Promise<ExtractResult> {
+  const root = opts.into;
+  const expected = new Map<string, ManifestFile>();
+  for (const e of opts.manifest?.entries ?? []) expected.set(manifestKey(e.path), e);
+  const seen = new Set<string>();
+  const symlinks = new Set<string>();
+  const regular = new Set<string>();
+  const dirs: Array<{ rel: string; mode: number; mtime: number; uid: number; gid: number }> = [];
+  const owners = opts.owners ?? false;
+  const result = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, bytes: 0 };
+
+  let fd = -1;
+  let hash: Hash | undefined;
+  let current: { rel: string; entry: TarEntry; want?: ManifestFile } | undefined;
+
+  const full = (rel: string): string => path.join(root!, rel);
+
+  const checkParents = (rel: string): void => {
+    const parts = rel.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const prefix = parts.slice(0, i).join('/');
+      if (symlinks.has(prefix))
+        throw new HostileEntry(`entry "${rel}" would be written through the symlink "${prefix}"`);
+      if (regular.has(prefix)) throw new HostileEntry(`entry "${rel}" is below "${prefix}", which is a file`);
+    }
+  };
+
+  const ensureParent = (rel: string): void => {
+    const dir = path.dirname(rel);
+    if (dir !== '.' && root) mkdirSync(full(dir), { recursive: true, mode: 0o700 });
+  };
+
+  const expect = (rel: string, e: TarEntry): ManifestFile | undefined => {
+    if (!opts.manifest) return undefined;
+    const want = expected.get(rel);
+    if (!want) throw new ContentMismatch(`archive entry "${rel}" is not in the manifest`);
+    const type = e.type === 'hardlink' ? 'hardlink' : e.type;
+    if (want.type !== type)
+      throw new ContentMismatch(`archive entry "${rel}" is a ${type}, the manifest says ${want.type}`);
+    return want;
+  };
+
+  const parser = new TarParser({
+    entry(e) {
+      const rel = safeRelative(e.path);
+      if (e.type !== 'file' && e.type !== 'dir' && e.type !== 'symlink' && e.type !== 'hardlink') {
+        throw new HostileEntry(
+          `entry "${rel}" is a ${ASCII_TYPES[e.type] ?? e.type} (type "${e.flag}"), which a restore never creates`,
+        );
+      }
+      checkParents(rel);
+      if (seen.has(rel) && e.type !== 'dir')
+        throw new HostileEntry(`entry "${rel}" appears twice in the archive`);
+      const want = expect(rel, e);
+      seen.add(rel);
+
+      if (e.type === 'dir') {
+        if (regular.has(rel) || symlinks.has(rel))
+          throw new HostileEntry(`directory "${rel}" replaces an earlier entry`);
+        if (root) mkdirSync(full(rel), { recursive: true, mode: 0o700 });
+        dirs.push({ rel, mode: e.mode, mtime: e.mtime, uid: e.uid, gid: e.gid });
+        result.dirs++;
+        return;
+      }
+      if (e.type === 'symlink') {
+        const target = e.linkpath;
+        if (!target || target.includes('\0'))
+          throw new HostileEntry(`symlink "${rel}" has an invalid target`);
+        if (!opts.allowExternalSymlinks) {
+          if (target.startsWith('/'))
+            throw new HostileEntry(
+              `symlink "${rel}" points to the absolute path "${target}", outside the target`,
+            );
+          const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(rel), target));
+          if (resolved === '..' || resolved.startsWith('../'))
+            throw new HostileEntry(`symlink "${rel}" -> "${target}" points outside the target`);
+        }
+        if (want && want.target !== target)
+          throw new ContentMismatch(
+            `symlink "${rel}" points to "${target}", the manifest says "${want.target}"`,
+          );
+        if (root) {
+          ensureParent(rel);
+          symlinkSync(target, full(rel));
+          if (owners) lchownSync(full(rel), e.uid, e.gid);
+          lutimesSync(full(rel), e.mtime, e.mtime);
+        }
+        symlinks.add(rel);
+        result.symlinks++;
+        return;
+      }
+      if (e.type === 'hardlink') {
+        const target = safeRelative(e.linkpath, `hard link target of "${rel}"`);
+        if (!regular.has(target))
+          throw new HostileEntry(
+            `hard link "${rel}" -> "${e.linkpath}" does not point to a file restored before it`,
+          );
+        if (want && want.target !== target)
+          throw new ContentMismatch(
+            `hard link "${rel}" points to "${target}", the manifest says "${want.target}"`,
+          );
+        if (root) {
+          ensureParent(rel);
+          linkSync(full(target), full(rel));
+        }
+        regular.add(rel);
+        result.hardlinks++;
+        return;
+      }
+      // Regular file.
+      if (want && want.size !== e.size)
+        throw new ContentMismatch(`file "${rel}" has ${e.size} bytes, the manifest says ${want.size}`);
+      if (root) {
+        ensureParent(rel);
+        // O_EXCL + O_NOFOLLOW: never through an existing path, never through a link.
+        fd = openSync(full(rel), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+      }
+      hash = createHash('sha256');
+      current = { rel, entry: e, ...(want ? { want } : {}) };
+      regular.add(rel);
+    },
+    data(chunk) {
+      hash!.update(chunk);
+      if (fd >= 0) {
+        let off = 0;
+        while (off < chunk.length) off += writeSync(fd, chunk, off);
+      }
+      result.bytes += chunk.length;
+    },
+    end() {
+      const c = current!;
+      const digest = hash!.digest('hex');
+      if (c.want && c.want.sha256 !== digest) {
+        throw new ContentMismatch(`file "${c.rel}" does not match its SHA-256 in the manifest`);
+      }
+      if (fd >= 0) {
+        if (owners) fchownSync(fd, c.entry.uid, c.entry.gid);
+        fchmodSync(fd, c.entry.mode & 0o7777);
+        futimesSync(fd, c.entry.mtime, c.entry.mtime);
+        closeSync(fd);
+        fd = -1;
+      }
+      current = undefined;
+      result.files++;
+    },
+  });
+
+  let read: Awaited<ReturnType<typeof gunzipFile>>;
+  try {
+    read = await gunzipFile(opts.archive, (chunk) => {
+      parser.write(chunk);
+      opts.onProgress?.(result.bytes, 0);
+    });
+    parser.finish();
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+
+  if (opts.manifest) {
+    const missing = [...expected.keys()].filter((k) => !seen.has(k));
+    if (missing.length) {
+      throw new ContentMismatch(
+        `${missing.length} manifest entr${missing.length === 1 ? 'y is' : 'ies are'} missing from the archive, e.g. "${missing[0]}"`,
+      );
+    }
+  }
+
+  if (root) {
+    // Directories last and deepest first, so that restoring a read-only directory's mode or a
+    // directory's mtime is not undone by writing its children.
+    dirs.sort((a, b) => b.rel.length - a.rel.length);
+    for (const d of dirs) {
+      if (owners) lchownSync(full(d.rel), d.uid, d.gid);
+      chmodSync(full(d.rel), d.mode & 0o7777);
+      utimesSync(full(d.rel), d.mtime, d.mtime);
+    }
+  }
+  return { ...result, archiveSha256: read.sha256, compressedBytes: read.compressedBytes };
+}
+
+/** Turns extraction errors into the failures workflows and users see. */
+export function extractionFailure(err: unknown, archive: string): Error {
+  if (err instanceof HostileEntry) {
+    return ApplicationFailure.nonRetryable(
+      `refused to restore ${path.basename(archive)}: ${err.message}; nothing was written`,
+      ERROR_TYPES.hostileArchive,
+    );
+  }
+  if (err instanceof ContentMismatch) {
+    return ApplicationFailure.nonRetryable(
+      `${path.basename(archive)} does not match its manifest: ${err.message}`,
+      ERROR_TYPES.archiveCorrupted,
+    );
+  }
+  const e = err as NodeJS.ErrnoException;
+  if (
+    e.name === 'TarFormatError' ||
+    e.code === 'Z_DATA_ERROR' ||
+    e.code === 'Z_BUF_ERROR' ||
+    /unexpected end of file|incorrect header check|invalid/.test(e.message ?? '')
+  ) {
+    return ApplicationFailure.nonRetryable(
+      `${path.basename(archive)} is corrupted: ${e.message}`,
+      ERROR_TYPES.archiveCorrupted,
+    );
+  }
+  return err as Error;
+}

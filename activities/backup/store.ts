@@ -1,0 +1,153 @@
+// The destination directory of a backup set:
+//   <id>.tar.gz            the archive (a plain tar.gz)
+//   <id>.manifest.json     written last: a backup exists exactly when this exists and matches
+//   .<id>.*.partial        work in progress; never listed, removed by the next run
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import * as path from 'node:path';
+import type { BackupInfo, Manifest } from '../../src/common/backup';
+import { ARCHIVE_SUFFIX, BACKUP_ID_PATTERN, MANIFEST_FORMAT, MANIFEST_SUFFIX } from '../../src/common/backup';
+
+export const PARTIAL_SUFFIX = '.partial';
+
+export const archiveName = (id: string): string => `${id}${ARCHIVE_SUFFIX}`;
+export const manifestName = (id: string): string => `${id}${MANIFEST_SUFFIX}`;
+export const partialName = (id: string, what: string): string => `.${id}.${what}${PARTIAL_SUFFIX}`;
+
+/** fsync a directory so that a rename in it survives a crash. */
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes a file so that readers see either the old content or all of the new. */
+export function writeFileAtomic(file: string, data: string | Buffer): void {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}${PARTIAL_SUFFIX}`);
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off);
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* best effort */
+    }
+    throw err;
+  }
+  closeSync(fd);
+  renameSync(tmp, file);
+  fsyncDir(dir);
+}
+
+export function infoOf(m: Manifest): BackupInfo {
+  const { entries: _e, format: _f, ...info } = m;
+  return info;
+}
+
+export function readManifest(dir: string, id: string): Manifest {
+  const m = JSON.parse(readFileSync(path.join(dir, manifestName(id)), 'utf8')) as Manifest;
+  if (m.format !== MANIFEST_FORMAT || m.id !== id)
+    throw new Error(`${manifestName(id)} is not a manifest of backup ${id}`);
+  return m;
+}
+
+export interface Listing {
+  backups: BackupInfo[];
+  /** Manifests that could not be read, with the reason. */
+  unreadable: Array<{ id: string; error: string }>;
+  /** Archives without a manifest (from interrupted runs): not backups. */
+  orphans: string[];
+  partials: string[];
+}
+
+/** Backups in a destination, oldest first. A missing destination is an empty listing. */
+export function listDestination(dir: string, set?: string): Listing {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return { backups: [], unreadable: [], orphans: [], partials: [] };
+    throw err;
+  }
+  const have = new Set(names);
+  const backups: BackupInfo[] = [];
+  const unreadable: Listing['unreadable'] = [];
+  for (const n of names) {
+    if (!n.endsWith(MANIFEST_SUFFIX)) continue;
+    const id = n.slice(0, -MANIFEST_SUFFIX.length);
+    if (!BACKUP_ID_PATTERN.test(id)) continue;
+    try {
+      const m = readManifest(dir, id);
+      if (set && m.set !== set) continue;
+      backups.push(infoOf(m));
+    } catch (err) {
+      unreadable.push({ id, error: (err as Error).message });
+    }
+  }
+  backups.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const orphans = names
+    .filter((n) => n.endsWith(ARCHIVE_SUFFIX) && BACKUP_ID_PATTERN.test(n.slice(0, -ARCHIVE_SUFFIX.length)))
+    .map((n) => n.slice(0, -ARCHIVE_SUFFIX.length))
+    .filter((id) => !have.has(manifestName(id)));
+  const partials = names.filter((n) => n.startsWith('.') && n.endsWith(PARTIAL_SUFFIX));
+  return { backups, unreadable, orphans, partials };
+}
+
+/**
+ * Removes leftovers of interrupted runs: partial files, and archives whose manifest was never
+ * written (except `keepId`, the run in progress). Safe because one backup per set runs at a time.
+ */
+export function cleanLeftovers(dir: string, keepId?: string): string[] {
+  const l = listDestination(dir);
+  const removed: string[] = [];
+  for (const p of l.partials) {
+    if (keepId && p.startsWith(`.${keepId}.`)) continue;
+    unlinkSync(path.join(dir, p));
+    removed.push(p);
+  }
+  for (const id of l.orphans) {
+    if (id === keepId) continue;
+    unlinkSync(path.join(dir, archiveName(id)));
+    removed.push(archiveName(id));
+  }
+  return removed;
+}
+
+/** Deletes a backup: manifest first, so that it stops being a backup before its archive goes. */
+export function deleteBackup(dir: string, id: string): void {
+  for (const name of [manifestName(id), archiveName(id)]) {
+    try {
+      unlinkSync(path.join(dir, name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  fsyncDir(dir);
+}
+
+export function fileSize(file: string): number | undefined {
+  try {
+    return statSync(file).size;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,18 @@
+// Failure types: what went wrong, as Temporal ApplicationFailure types. The ones retrying
+// cannot fix are thrown as non-retryable, with a message that says what to do.
+export const ERROR_TYPES = {
+  badInput: 'BadInput',
+  sourceMissing: 'SourceMissing',
+  sourceUnreadable: 'SourceUnreadable',
+  destinationNotWritable: 'DestinationNotWritable',
+  destinationFull: 'DestinationFull',
+  backupNotFound: 'BackupNotFound',
+  backupInProgress: 'BackupInProgress',
+  archiveMissing: 'ArchiveMissing',
+  archiveCorrupted: 'ArchiveCorrupted',
+  hostileArchive: 'HostileArchive',
+  restoreTargetInvalid: 'RestoreTargetInvalid',
+  secretMissing: 'SecretMissing',
+  commandNotFound: 'CommandNotFound',
+  hookFailed: 'HookFailed',
+} as const;

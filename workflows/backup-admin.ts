@@ -1,0 +1,39 @@
+// Short helpers behind `hactl backup list` and `hactl backup prune`: they read (and for prune,
+// delete in) the destination on the set's host.
+import { proxyActivities } from '@temporalio/workflow';
+import type { HostActivities } from '../activities';
+import type { BackupInfo, BackupSetSpec } from '../src/common/backup';
+import { hostTaskQueue } from '../src/common/constants';
+import type { RetentionDecision } from '../src/common/retention';
+
+function acts(host: string) {
+  return proxyActivities<HostActivities>({
+    taskQueue: hostTaskQueue(host),
+    // These answer a person at a terminal: fail soon when the host is down.
+    scheduleToStartTimeout: '30 seconds',
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '1 minute',
+    retry: { initialInterval: '1 second', maximumAttempts: 3 },
+  });
+}
+
+export interface BackupListResult {
+  backups: BackupInfo[];
+  unreadable: Array<{ id: string; error: string }>;
+  orphans: string[];
+}
+
+export async function backupListWorkflow(input: {
+  set: string;
+  host: string;
+  destination: string;
+}): Promise<BackupListResult> {
+  return acts(input.host).backupList({ destination: input.destination, set: input.set });
+}
+
+export async function backupPruneWorkflow(input: {
+  spec: BackupSetSpec;
+  dryRun: boolean;
+}): Promise<{ decisions: RetentionDecision[]; removed: string[] }> {
+  return acts(input.spec.host).backupApplyRetention({ spec: input.spec, dryRun: input.dryRun });
+}

@@ -1,0 +1,34 @@
+// backup-drill:<set> — proof that backups restore: the newest one is restored into a scratch
+// directory on the set's host, checked file by file against its manifest, and removed.
+import { proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { HostActivities } from '../activities';
+import type { BackupSetSpec, RestoreResult } from '../src/common/backup';
+import { hostTaskQueue, SA_KEYS } from '../src/common/constants';
+
+export interface BackupDrillInput {
+  spec: BackupSetSpec;
+  id?: string;
+}
+
+export async function backupDrillWorkflow(
+  input: BackupDrillInput,
+): Promise<RestoreResult & { manifestFiles: number }> {
+  const { backupDrill } = proxyActivities<HostActivities>({
+    taskQueue: hostTaskQueue(input.spec.host),
+    scheduleToStartTimeout: '10 minutes',
+    startToCloseTimeout: '24 hours',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+  });
+  try {
+    const r = await backupDrill(input);
+    upsertSearchAttributes([{ key: SA_KEYS.state, value: 'ok' }]);
+    setCurrentDetails(
+      `drill ok: backup **${r.id}** restored ${r.files} files (${r.bytes} bytes) in ${r.durationMs} ms`,
+    );
+    return r;
+  } catch (err) {
+    upsertSearchAttributes([{ key: SA_KEYS.state, value: 'failed' }]);
+    throw err;
+  }
+}

@@ -1,0 +1,35 @@
+// backup-verify:<set> — re-reads archives and reports each as ok, corrupted or missing. On a
+// schedule it reads a rotating sample, least recently verified first.
+import { proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { HostActivities } from '../activities';
+import type { VerifyReport } from '../src/common/backup';
+import { hostTaskQueue, SA_KEYS } from '../src/common/constants';
+
+export interface BackupVerifyInput {
+  set: string;
+  host: string;
+  destination: string;
+  /** Specific backups; default all, or `sample` of them. */
+  ids?: string[];
+  sample?: number;
+  /** Decompress and check every file's SHA-256, not only the archive's. */
+  deep: boolean;
+}
+
+export async function backupVerifyWorkflow(input: BackupVerifyInput): Promise<VerifyReport[]> {
+  const { backupVerify } = proxyActivities<HostActivities>({
+    taskQueue: hostTaskQueue(input.host),
+    scheduleToStartTimeout: '10 minutes',
+    startToCloseTimeout: '24 hours',
+    heartbeatTimeout: '1 minute',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
+  });
+  const reports = await backupVerify(input);
+  const bad = reports.filter((r) => r.status !== 'ok');
+  upsertSearchAttributes([{ key: SA_KEYS.state, value: bad.length ? 'corrupted' : 'ok' }]);
+  setCurrentDetails(
+    `${reports.length} backup(s) of ${input.set} read: ${reports.length - bad.length} ok` +
+      (bad.length ? `, **${bad.length} bad**: ${bad.map((b) => `${b.id} ${b.status}`).join(', ')}` : ''),
+  );
+  return reports;
+}
