@@ -361,16 +361,22 @@ class Packer {
     const fd = openSync(spool, 'r');
     const st = fstatSync(fd);
     // Stored with the time of the run and private permissions: dumps often hold secrets.
-    await this.file(spool, `${COMMANDS_DIR}/${cmd.name}`, fd, {
-      mode: 0o600,
-      uid: 0,
-      gid: 0,
-      mtimeMs: Date.parse(this.opts.createdAt),
-      size: st.size,
-      dev: st.dev,
-      ino: st.ino,
-      nlink: 1,
-    }, false);
+    await this.file(
+      spool,
+      `${COMMANDS_DIR}/${cmd.name}`,
+      fd,
+      {
+        mode: 0o600,
+        uid: 0,
+        gid: 0,
+        mtimeMs: Date.parse(this.opts.createdAt),
+        size: st.size,
+        dev: st.dev,
+        ino: st.ino,
+        nlink: 1,
+      },
+      false,
+    );
     unlinkSync(spool);
   }
 }

@@ -208,10 +208,7 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       return { decisions, removed };
     },
 
-    async backupList(input: {
-      destination: string;
-      set: string;
-    }): Promise<{
+    async backupList(input: { destination: string; set: string }): Promise<{
       backups: BackupInfo[];
       unreadable: Array<{ id: string; error: string }>;
       orphans: string[];

@@ -24,7 +24,7 @@ export function cachedBinaryPath(version = TEMPORAL_CLI_VERSION): string {
   return path.join(cacheRoot(), `temporal-${version}`, 'temporal');
 }
 
-function isExecutable(p: string): boolean {
+export function isExecutable(p: string): boolean {
   try {
     accessSync(p, fsc.X_OK);
     return statSync(p).isFile();
@@ -33,7 +33,7 @@ function isExecutable(p: string): boolean {
   }
 }
 
-function onPath(cmd: string): string | undefined {
+export function onPath(cmd: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const p = path.join(dir, cmd);
@@ -42,7 +42,7 @@ function onPath(cmd: string): string | undefined {
   return undefined;
 }
 
-function findGo(): string | undefined {
+export function findGo(): string | undefined {
   return (
     onPath('go') ?? ['/usr/local/go/bin/go', path.join(os.homedir(), 'go', 'bin', 'go')].find(isExecutable)
   );
@@ -78,7 +78,7 @@ function missingMessage(extra: string): string {
 }
 
 /** Waits for a directory lock so that two processes never build into the cache at once. */
-async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
+export async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + 30 * 60_000;
   for (;;) {
     try {
@@ -104,14 +104,16 @@ async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function goInstall(
+/** `go install module@version` into gobin; resolves with the combined output. */
+export function goInstall(
   go: string,
   version: string,
   gobin: string,
   log: (line: string) => void,
+  module = MODULE,
 ): Promise<{ ok: boolean; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(go, ['install', `${MODULE}@${version}`], {
+    const child = spawn(go, ['install', `${module}@${version}`], {
       env: { ...process.env, GOBIN: gobin, CGO_ENABLED: process.env.CGO_ENABLED ?? '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -122,7 +124,7 @@ function goInstall(
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    const ticker = setInterval(() => log(`  still building temporal ${version} ...`), 30_000);
+    const ticker = setInterval(() => log(`  still building ${path.basename(module)} ${version} ...`), 30_000);
     child.on('error', (err) => {
       clearInterval(ticker);
       resolve({ ok: false, output: String(err) });

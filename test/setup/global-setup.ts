@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { ensureTemporalCli } from '../../src/temporal/cli-binary';
 import { freePort, startDevServer } from '../../src/temporal/dev-server';
+import { ensureRestic } from '../helpers/restic';
 import { namespaceForFile, ROOT, STATE_FILE, TEST_DATA } from './shared';
 import type { TestServerState } from './shared';
 
@@ -27,6 +28,7 @@ export default async function globalSetup(): Promise<void> {
   const cli = process.env.TEMPORAL_CLI_FOR_TESTS
     ? { path: process.env.TEMPORAL_CLI_FOR_TESTS }
     : await ensureTemporalCli((l) => console.error(l));
+  const restic = await ensureRestic((l) => console.error(l));
   const namespaces = testFiles(path.join(ROOT, 'dist', 'test')).map(namespaceForFile);
   const port = await freePort();
   const server = await startDevServer({
@@ -47,6 +49,7 @@ export default async function globalSetup(): Promise<void> {
     address: server.address,
     temporalCli: cli.path,
     workflowBundle: bundlePath,
+    restic,
     pid: server.process.pid!,
     namespaces,
   };

@@ -10,6 +10,7 @@ export interface TestServerState {
   address: string;
   temporalCli: string;
   workflowBundle: string;
+  restic: string;
   pid: number;
   namespaces: string[];
 }
