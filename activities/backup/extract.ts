@@ -126,6 +126,27 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
     return want;
   };
 
+  const checkSymlink = (rel: string, target: string): void => {
+    if (!target || target.includes('\0')) throw new HostileEntry(`symlink "${rel}" has an invalid target`);
+    if (opts.allowExternalSymlinks) return;
+    if (target.startsWith('/')) {
+      throw new HostileEntry(`symlink "${rel}" points to the absolute path "${target}", outside the target`);
+    }
+    const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(rel), target));
+    if (resolved === '..' || resolved.startsWith('../')) {
+      throw new HostileEntry(`symlink "${rel}" -> "${target}" points outside the target`);
+    }
+  };
+
+  const checkHardlink = (rel: string, linkpath: string): void => {
+    const target = safeRelative(linkpath, `hard link target of "${rel}"`);
+    if (!regular.has(target)) {
+      throw new HostileEntry(
+        `hard link "${rel}" -> "${linkpath}" does not point to a file restored before it`,
+      );
+    }
+  };
+
   const parser = new TarParser({
     entry(e) {
       const rel = safeRelative(e.path);
@@ -137,6 +158,12 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
       checkParents(rel);
       if (seen.has(rel) && e.type !== 'dir')
         throw new HostileEntry(`entry "${rel}" appears twice in the archive`);
+      // Safety first: a hostile entry is reported as such, whatever the manifest says.
+      if (e.type === 'symlink') checkSymlink(rel, e.linkpath);
+      if (e.type === 'hardlink') checkHardlink(rel, e.linkpath);
+      // Safety first: a hostile entry is reported as such, whatever the manifest says.
+      if (e.type === 'symlink') checkSymlink(rel, e.linkpath);
+      if (e.type === 'hardlink') checkHardlink(rel, e.linkpath);
       const want = expect(rel, e);
       seen.add(rel);
 
@@ -150,17 +177,6 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
       }
       if (e.type === 'symlink') {
         const target = e.linkpath;
-        if (!target || target.includes('\0'))
-          throw new HostileEntry(`symlink "${rel}" has an invalid target`);
-        if (!opts.allowExternalSymlinks) {
-          if (target.startsWith('/'))
-            throw new HostileEntry(
-              `symlink "${rel}" points to the absolute path "${target}", outside the target`,
-            );
-          const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(rel), target));
-          if (resolved === '..' || resolved.startsWith('../'))
-            throw new HostileEntry(`symlink "${rel}" -> "${target}" points outside the target`);
-        }
         if (want && want.target !== target)
           throw new ContentMismatch(
             `symlink "${rel}" points to "${target}", the manifest says "${want.target}"`,
@@ -176,11 +192,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
         return;
       }
       if (e.type === 'hardlink') {
-        const target = safeRelative(e.linkpath, `hard link target of "${rel}"`);
-        if (!regular.has(target))
-          throw new HostileEntry(
-            `hard link "${rel}" -> "${e.linkpath}" does not point to a file restored before it`,
-          );
+        const target = safeRelative(e.linkpath);
         if (want && want.target !== target)
           throw new ContentMismatch(
             `hard link "${rel}" points to "${target}", the manifest says "${want.target}"`,

@@ -229,7 +229,8 @@ export function readVerifyState(destination: string): Record<string, string> {
 export function recordVerified(destination: string, reports: VerifyReport[], existing: string[]): void {
   const state = readVerifyState(destination);
   const now = new Date().toISOString();
-  for (const r of reports) if (r.status === 'ok') state[r.id] = now;
+  // Every backup read counts, good or bad, so that a broken one cannot starve the rotation.
+  for (const r of reports) state[r.id] = now;
   const keep = new Set(existing);
   for (const id of Object.keys(state)) if (!keep.has(id)) delete state[id];
   try {
