@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { benchBackup, benchWorkDir, printBackup } from './backup';
 import { benchHealth, printHealth } from './health';
 
 async function main(): Promise<number> {
@@ -22,6 +23,13 @@ async function main(): Promise<number> {
     printHealth(r);
     results.health = r;
     ok &&= r.pass;
+  }
+  if (want('backup')) {
+    const r = await benchBackup(benchWorkDir(path.join(__dirname, '..', '..', '.data', 'bench')));
+    console.log('');
+    printBackup(r);
+    results.backup = r;
+    ok &&= Object.values(r.pass).every(Boolean);
   }
   const out = path.join(__dirname, '..', '..', '.data', 'bench', 'latest.json');
   mkdirSync(path.dirname(out), { recursive: true });

@@ -1,5 +1,5 @@
 // Typed client API for programs that drive ha-orchestrator: the same operations as hactl.
-//   import { connectClient, runHealthSnapshot, hostState } from 'ha-orchestrator';
+//   import { connectClient, runBackup, restore, runHealthSnapshot } from 'ha-orchestrator';
 import type { Client } from '@temporalio/client';
 import { IDS, KIND, SHARED_TASK_QUEUE, WORKFLOW_TYPES } from './common/constants';
 import type { HealthSnapshotInput, HealthSnapshotResult, MonitorState } from './common/health';
@@ -20,6 +20,28 @@ export type { LiveHost } from './hosts';
 export { IDS, KIND, SA, SHARED_TASK_QUEUE, hostTaskQueue } from './common/constants';
 export type * from './common/health';
 export { hostReportSignal, monitorStateQuery };
+export {
+  findSet,
+  startBackup,
+  runBackup,
+  listBackups,
+  verifyBackups,
+  pruneBackups,
+  drillBackup,
+  startRestore,
+  restore,
+  parseTime,
+  pickBackup,
+  backupStatus,
+  BackupInProgress,
+  NoSuchBackup,
+  UnknownBackupSet,
+} from './backups';
+export type { RestoreOptions, BackupSetStatus } from './backups';
+export type * from './common/backup';
+export type { RetentionPolicy, RetentionDecision } from './common/retention';
+export { applyRetention } from './common/retention';
+export { backupProgressQuery } from '../workflows/backup';
 
 /** Takes a health snapshot of the given hosts now and waits for the result. */
 export async function runHealthSnapshot(

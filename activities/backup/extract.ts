@@ -54,7 +54,6 @@ export interface ExtractResult {
   symlinks: number;
   hardlinks: number;
   bytes: number;
-  archiveSha256: string;
   compressedBytes: number;
 }
 
@@ -111,9 +110,15 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
     }
   };
 
+  // Directories known to exist: most entries share their parent with the previous one.
+  const made = new Set<string>();
   const ensureParent = (rel: string): void => {
-    const dir = path.dirname(rel);
-    if (dir !== '.' && root) mkdirSync(full(dir), { recursive: true, mode: 0o700 });
+    const slash = rel.lastIndexOf('/');
+    if (slash < 0 || !root) return;
+    const dir = rel.slice(0, slash);
+    if (made.has(dir)) return;
+    mkdirSync(full(dir), { recursive: true, mode: 0o700 });
+    made.add(dir);
   };
 
   const expect = (rel: string, e: TarEntry): ManifestFile | undefined => {
@@ -170,7 +175,10 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
       if (e.type === 'dir') {
         if (regular.has(rel) || symlinks.has(rel))
           throw new HostileEntry(`directory "${rel}" replaces an earlier entry`);
-        if (root) mkdirSync(full(rel), { recursive: true, mode: 0o700 });
+        if (root && !made.has(rel)) {
+          mkdirSync(full(rel), { recursive: true, mode: 0o700 });
+          made.add(rel);
+        }
         dirs.push({ rel, mode: e.mode, mtime: e.mtime, uid: e.uid, gid: e.gid });
         result.dirs++;
         return;
@@ -273,7 +281,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
       utimesSync(full(d.rel), d.mtime, d.mtime);
     }
   }
-  return { ...result, archiveSha256: read.sha256, compressedBytes: read.compressedBytes };
+  return { ...result, compressedBytes: read.compressedBytes };
 }
 
 /** Turns extraction errors into the failures workflows and users see. */

@@ -125,18 +125,19 @@ export async function fileSha256(
 export async function gunzipFile(
   file: string,
   onChunk: (chunk: Buffer) => void,
-  onCompressed?: (bytes: number) => void,
-): Promise<{ sha256: string; compressedBytes: number; bytesOut: number }> {
-  const hash = createHash('sha256');
+  opts: { hash?: boolean; onCompressed?: (bytes: number) => void } = {},
+): Promise<{ sha256: string | null; compressedBytes: number; bytesOut: number }> {
+  // Hashing the compressed bytes again costs a pass; callers that checked it already skip it.
+  const hash = opts.hash ? createHash('sha256') : undefined;
   let compressedBytes = 0;
   let bytesOut = 0;
   const source = createReadStream(file, { highWaterMark: 1 << 20 });
   const gunzip = zlib.createGunzip({ chunkSize: 1 << 20 });
   source.on('data', (chunk: string | Buffer) => {
     const c = chunk as Buffer;
-    hash.update(c);
+    hash?.update(c);
     compressedBytes += c.length;
-    onCompressed?.(compressedBytes);
+    opts.onCompressed?.(compressedBytes);
   });
   await new Promise<void>((resolve, reject) => {
     const fail = (err: Error): void => {
@@ -157,5 +158,5 @@ export async function gunzipFile(
     gunzip.once('end', resolve);
     source.pipe(gunzip);
   });
-  return { sha256: hash.digest('hex'), compressedBytes, bytesOut };
+  return { sha256: hash ? hash.digest('hex') : null, compressedBytes, bytesOut };
 }

@@ -275,9 +275,20 @@ export class TarParser {
   }
 
   write(chunk: Buffer): void {
-    const buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
-    this.pending = Buffer.alloc(0);
+    const buf = chunk;
     let pos = 0;
+    if (this.pending.length) {
+      // Complete the split header with just the bytes it needs (never copy the whole chunk).
+      const need = BLOCK - this.pending.length;
+      if (chunk.length < need) {
+        this.pending = Buffer.concat([this.pending, chunk]);
+        return;
+      }
+      const h = Buffer.concat([this.pending, chunk.subarray(0, need)]);
+      this.pending = Buffer.alloc(0);
+      pos = need;
+      this.header(h);
+    }
     while (pos < buf.length) {
       if (this.state === 'done') return; // trailing zeros after the end marker
       if (this.state === 'data' || this.state === 'meta') {

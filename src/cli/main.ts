@@ -152,8 +152,11 @@ export function buildProgram(): Command {
       const cfg = loadOrExit(file);
       if (opts.json) return json(cfg);
       const health = cfg.health ? `health every ${formatDuration(cfg.health.intervalMs)}` : 'health off';
+      const sets = cfg.backups.length
+        ? `; ${cfg.backups.length} backup set(s): ${cfg.backups.map((b) => b.spec.set).join(', ')}`
+        : '';
       console.log(
-        `${file}: ok (${cfg.hosts.length} host(s): ${cfg.hosts.map((h) => h.name).join(', ')}; ${health})`,
+        `${file}: ok (${cfg.hosts.length} host(s): ${cfg.hosts.map((h) => h.name).join(', ')}; ${health}${sets})`,
       );
     });
 

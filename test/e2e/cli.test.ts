@@ -45,7 +45,7 @@ describe('hactl command line', () => {
   it('config validate: ok exits 0, mistakes exit 2 with one line each', async () => {
     const ok = await hactl(['config', 'validate', path.join(ROOT, 'config', 'high_availability.yml')]);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/: ok \(1 host\(s\): local; health every 30s\)/);
+    expect(ok.stdout).toMatch(/: ok \(1 host\(s\): local; health every 30s; 1 backup set\(s\): config\)/);
 
     const bad = writeConfig(
       dir.dir,
@@ -59,6 +59,25 @@ describe('hactl command line', () => {
       `${bad}:6:12  health.timeout  timeout (1h) must be shorter than interval (30s), or snapshot runs would overlap`,
       '2 error(s); nothing was applied.',
     ]);
+  });
+
+  it('backup and restore refuse bad input with exit 2 before contacting the server', async () => {
+    const unknown = await hactl(['backup', 'run', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no backup set "nope"');
+    expect(unknown.stderr).toContain('defined sets: config');
+    const both = await hactl(['restore', 'config', '--to', '/tmp/x', '--id', 'a', '--at', 'now']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('give --id or --at, not both');
+    const noTo = await hactl(['restore', 'config']);
+    expect(noTo.code).toBe(2);
+    expect(noTo.stderr).toContain("required option '--to <dir>'");
+    const badTime = await hactl(['restore', 'config', '--to', '/tmp/x', '--at', 'last tuesday']);
+    expect(badTime.code).toBe(2);
+    expect(badTime.stderr).toContain('cannot read the time "last tuesday"');
+    const badHost = await hactl(['restore', 'config', '--to', '/tmp/x', '--host', 'nowhere']);
+    expect(badHost.code).toBe(2);
+    expect(badHost.stderr).toContain('unknown host "nowhere"');
   });
 
   it('config validate --json prints the normalised config', async () => {

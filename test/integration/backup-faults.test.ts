@@ -44,7 +44,9 @@ function mountTmpfs(dir: string, options: string): void {
   mkdirSync(dir, { recursive: true });
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { encoding: 'utf8' });
   if (r.status !== 0) {
-    throw new Error(`these fault tests mount small tmpfs volumes and need root (or CAP_SYS_ADMIN): mount said ${r.stderr.trim()}`);
+    throw new Error(
+      `these fault tests mount small tmpfs volumes and need root (or CAP_SYS_ADMIN): mount said ${r.stderr.trim()}`,
+    );
   }
   mounts.push(dir);
 }
@@ -58,7 +60,8 @@ const dest = (rel: string): string => path.join(tmp.dir, rel);
 beforeAll(async () => {
   // 160 MiB that does not compress: the archive step takes seconds, long enough to interrupt.
   mkdirSync(path.join(tmp.dir, 'bulk'));
-  for (let i = 0; i < 5; i++) writeFileSync(path.join(tmp.dir, 'bulk', `part${i}.bin`), randomBytes(32 * 1024 * 1024));
+  for (let i = 0; i < 5; i++)
+    writeFileSync(path.join(tmp.dir, 'bulk', `part${i}.bin`), randomBytes(32 * 1024 * 1024));
   // 8 MiB that does not compress, for the 2 MiB volume.
   mkdirSync(path.join(tmp.dir, 'small'));
   writeFileSync(path.join(tmp.dir, 'small', 'data.bin'), randomBytes(8 * 1024 * 1024));
@@ -113,7 +116,9 @@ describe('backup faults', () => {
     const names = readdirSync(dest('dest/bulk'));
     expect(names.filter((n) => n.endsWith('.partial'))).toEqual([]);
     expect(names.sort()).toEqual([`${result.id}.manifest.json`, `${result.id}.tar.gz`]);
-    const list = JSON.parse((await cli(['backup', 'list', 'bulk', '--json'])).stdout) as { backups: Array<{ id: string }> };
+    const list = JSON.parse((await cli(['backup', 'list', 'bulk', '--json'])).stdout) as {
+      backups: Array<{ id: string }>;
+    };
     expect(list.backups.map((b) => b.id)).toEqual([result.id]);
     const v = JSON.parse((await cli(['backup', 'verify', 'bulk', '--json'])).stdout) as VerifyReport[];
     expect(v.map((r) => r.status)).toEqual(['ok']);
@@ -162,7 +167,11 @@ describe('backup faults', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`destination ${dest('mnt/full')} is full (ENOSPC)`);
     expect(readdirSync(dest('mnt/full'))).toEqual([]);
-    expect(execFileSync('df', ['--output=used', '-k', dest('mnt/full')], { encoding: 'utf8' }).split('\n')[1]!.trim()).toBe('0');
+    expect(
+      execFileSync('df', ['--output=used', '-k', dest('mnt/full')], { encoding: 'utf8' })
+        .split('\n')[1]!
+        .trim(),
+    ).toBe('0');
     expect(snapshotTree(path.join(tmp.dir, 'small'))).toEqual(before);
     // Not retried: a full disk does not empty itself.
     expect(Date.now() - started).toBeLessThan(20_000);

@@ -10,7 +10,9 @@ import { readState } from '../setup/shared';
 import { tempDir } from '../helpers';
 
 const run = promisify(execFile);
-const restic = readState().restic;
+const found = readState().restic;
+if (typeof found !== 'string') throw new Error(`the restic conformance test needs restic: ${found.error}`);
+const restic: string = found;
 const dir = tempDir('restic');
 afterAll(() => dir.cleanup());
 

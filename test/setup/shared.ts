@@ -10,7 +10,8 @@ export interface TestServerState {
   address: string;
   temporalCli: string;
   workflowBundle: string;
-  restic: string;
+  /** Path of the restic binary, or why there is none. */
+  restic: string | { error: string };
   pid: number;
   namespaces: string[];
 }

@@ -172,6 +172,131 @@ const cases: Case[] = [
     yaml: 'version: 1\nhosts:\n  - name: a\n    labels:\n      zone: [1]\n',
     expect: [{ line: 5, col: 13, path: 'hosts[0].labels.zone', message: /expected a string, got a list/ }],
   },
+  // Backup sets.
+  {
+    name: 'backup on an unknown host',
+    yaml: OK_HEAD + 'backups:\n  - name: db\n    host: gama\n    paths: [/srv]\n    destination: /b\n',
+    expect: [{ line: 7, col: 11, path: 'backups[0].host', message: /unknown host "gama"/ }],
+  },
+  {
+    name: 'backup without paths or commands',
+    yaml: OK_HEAD + 'backups:\n  - name: db\n    host: alpha\n    destination: /b\n',
+    expect: [{ line: 6, col: 5, path: 'backups[0]', message: /at least one entry in "paths" or "commands"/ }],
+  },
+  {
+    name: 'cron with a bad field',
+    yaml:
+      OK_HEAD +
+      'backups:\n  - name: db\n    host: alpha\n    paths: [/srv]\n    destination: /b\n    schedule: { cron: "0 25 * * *" }\n',
+    expect: [
+      {
+        line: 10,
+        col: 23,
+        path: 'backups[0].schedule.cron',
+        message: /cron hour "25": 25 is out of range 0-23/,
+      },
+    ],
+  },
+  {
+    name: 'cron with four fields',
+    yaml:
+      OK_HEAD +
+      'backups:\n  - name: db\n    host: alpha\n    paths: [/srv]\n    destination: /b\n    schedule: { cron: "0 2 * *" }\n',
+    expect: [{ line: 10, path: 'backups[0].schedule.cron', message: /has 4 field\(s\); write 5/ }],
+  },
+  {
+    name: 'schedule typo',
+    yaml:
+      OK_HEAD +
+      'backups:\n  - name: db\n    host: alpha\n    paths: [/srv]\n    destination: /b\n    schedule: dayly\n',
+    expect: [{ line: 10, col: 15, path: 'backups[0].schedule', message: /expected hourly, daily, weekly/ }],
+  },
+  {
+    name: 'unknown time zone',
+    yaml:
+      OK_HEAD +
+      'backups:\n  - name: db\n    host: alpha\n    paths: [/srv]\n    destination: /b\n    timezone: Mars/Olympus\n',
+    expect: [
+      { line: 10, col: 15, path: 'backups[0].timezone', message: /unknown time zone "Mars\/Olympus"/ },
+    ],
+  },
+  {
+    name: 'negative retention count',
+    yaml:
+      OK_HEAD +
+      'backups:\n  - name: db\n    host: alpha\n    paths: [/srv]\n    destination: /b\n    retention: { keepDaily: -1 }\n',
+    expect: [
+      {
+        line: 10,
+        col: 29,
+        path: 'backups[0].retention.keepDaily',
+        message: /must be at least 0, got number -1/,
+      },
+    ],
+  },
+  {
+    name: 'gzip level out of range',
+    yaml:
+      OK_HEAD +
+      'backups:\n  - name: db\n    host: alpha\n    paths: [/srv]\n    destination: /b\n    gzipLevel: 12\n',
+    expect: [{ line: 10, col: 16, path: 'backups[0].gzipLevel', message: /at most 9/ }],
+  },
+  {
+    name: 'destination inside the backed-up path',
+    yaml:
+      OK_HEAD + 'backups:\n  - name: db\n    host: alpha\n    paths: [/srv]\n    destination: /srv/backups\n',
+    expect: [
+      { line: 9, col: 18, path: 'backups[0].destination', message: /inside the backed-up path \/srv/ },
+    ],
+  },
+  {
+    name: 'two sets share a destination',
+    yaml:
+      OK_HEAD +
+      'backups:\n  - name: a\n    host: alpha\n    paths: [/srv/a]\n    destination: /b\n  - name: b\n    host: alpha\n    paths: [/srv/b]\n    destination: /b\n',
+    expect: [{ line: 13, path: 'backups[1].destination', message: /already used by backups\[0\]/ }],
+  },
+  {
+    name: 'shell command with several argv items',
+    yaml:
+      OK_HEAD +
+      'backups:\n  - name: db\n    host: alpha\n    commands:\n      - name: d\n        argv: ["pg_dump", "app"]\n        shell: true\n    destination: /b\n',
+    expect: [
+      {
+        line: 10,
+        col: 15,
+        path: 'backups[0].commands[0].argv',
+        message: /with shell: true, argv must be one string/,
+      },
+    ],
+  },
+  {
+    name: 'bad secret reference',
+    yaml:
+      OK_HEAD +
+      'backups:\n  - name: db\n    host: alpha\n    commands:\n      - name: d\n        argv: ["dump"]\n        env: { PASS: "${not valid}" }\n    destination: /b\n',
+    expect: [
+      {
+        line: 11,
+        path: 'backups[0].commands[0].env.PASS',
+        message: /not a valid environment variable reference/,
+      },
+    ],
+  },
+  {
+    name: 'tilde path',
+    yaml: OK_HEAD + 'backups:\n  - name: db\n    host: alpha\n    paths: [~/data]\n    destination: /b\n',
+    expect: [{ line: 8, col: 13, path: 'backups[0].paths[0]', message: /"~" is not expanded/ }],
+  },
+  {
+    name: 'hook onError typo',
+    yaml:
+      OK_HEAD +
+      'backups:\n  - name: db\n    host: alpha\n    paths: [/srv]\n    destination: /b\n    hooks:\n      pre: [{ argv: [x], onError: ignore }]\n',
+    expect: [
+      { line: 11, path: 'backups[0].hooks.pre[0].onError', message: /expected one of "fail", "continue"/ },
+    ],
+  },
 ];
 
 describe('config: malformed YAML and bad values', () => {
@@ -209,7 +334,7 @@ describe('config: malformed YAML and bad values', () => {
       'ha.yml:5:11  hosts[1].name  duplicate host name "alpha" (first defined at line 3)',
       'ha.yml:7:13  health.interval  durations need a unit: write "5s" or "5m", not 5',
       'ha.yml:8:11  health.hosts[0]  unknown host "gamma"; defined hosts: alpha',
-      'ha.yml:9:1  extra  unknown field "extra" (allowed: version, hosts, health)',
+      'ha.yml:9:1  extra  unknown field "extra" (allowed: version, hosts, health, backups)',
     ]);
   });
 
@@ -232,6 +357,9 @@ describe('config: valid files', () => {
     expect(cfg.hosts.map((h) => h.name)).toEqual(['local']);
     expect(cfg.health).not.toBeNull();
     expect(cfg.health!.intervalMs).toBeGreaterThan(cfg.health!.timeoutMs);
+    expect(cfg.backups.map((b) => b.spec.set)).toEqual(['config']);
+    expect(cfg.backups[0]!.spec.sources[0]!.path).toBe(path.join(ROOT, 'config'));
+    expect(cfg.backups[0]!.spec.destination).toBe(path.join(ROOT, '.data', 'backups', 'config'));
   });
 
   it('applies defaults and normalises durations', () => {
@@ -251,6 +379,70 @@ describe('config: valid files', () => {
       'x.yml',
     );
     expect(cfg.health).toEqual({ intervalMs: 90_000, timeoutMs: 45_000, hosts: ['beta'] });
+  });
+
+  it('normalises a backup set: paths relative to the config file, schedules, retention, hooks', () => {
+    const cfg = parseConfig(
+      OK_HEAD +
+        [
+          'backups:',
+          '  - name: db',
+          '    host: beta',
+          '    paths: [data, { path: /etc/app, exclude: ["*.bak"] }]',
+          '    exclude: ["*.tmp"]',
+          '    commands: [{ name: dump.sql, argv: [pg_dump, app], env: { PGPASSWORD: "${PG_PASS}" } }]',
+          '    destination: ../backups/db',
+          '    schedule: daily',
+          '    timezone: Europe/Berlin',
+          '    jitter: 5m',
+          '    retention: { keepLast: 2, keepDaily: unlimited, keepWithin: 2d }',
+          '    hooks: { pre: [{ argv: [systemctl, stop, app] }], post: [{ argv: [systemctl, start, app], onError: continue }] }',
+          '    verify: { schedule: { every: 12h }, sample: 2 }',
+          '    drill: { schedule: { cron: "@weekly" } }',
+        ].join('\n') +
+        '\n',
+      '/etc/ha/ha.yml',
+    );
+    const b = cfg.backups[0]!;
+    expect(b.spec).toEqual({
+      set: 'db',
+      host: 'beta',
+      sources: [
+        { path: '/etc/ha/data', exclude: ['*.tmp'] },
+        { path: '/etc/app', exclude: ['*.tmp', '*.bak'] },
+      ],
+      commands: [
+        {
+          name: 'dump.sql',
+          argv: ['pg_dump', 'app'],
+          timeoutMs: 600_000,
+          env: { PGPASSWORD: '${PG_PASS}' },
+          shell: false,
+        },
+      ],
+      destination: '/etc/backups/db',
+      gzipLevel: 6,
+      timezone: 'Europe/Berlin',
+      retention: { keepLast: 2, keepDaily: 'unlimited', keepWithinMs: 172_800_000 },
+      hooks: {
+        pre: [
+          { argv: ['systemctl', 'stop', 'app'], timeoutMs: 300_000, env: {}, shell: false, onError: 'fail' },
+        ],
+        post: [
+          {
+            argv: ['systemctl', 'start', 'app'],
+            timeoutMs: 300_000,
+            env: {},
+            shell: false,
+            onError: 'continue',
+          },
+        ],
+      },
+    });
+    expect(b.schedule).toEqual({ cron: '0 0 * * *' });
+    expect(b.jitterMs).toBe(300_000);
+    expect(b.verify).toEqual({ schedule: { everyMs: 43_200_000 }, sample: 2 });
+    expect(b.drill).toEqual({ schedule: { cron: '0 0 * * 0' } });
   });
 
   it('hashes the file content', () => {
