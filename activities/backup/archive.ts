@@ -55,6 +55,12 @@ export const ENTRIES_SIDECAR = 'entries';
 
 const READ_BLOCK = 1 << 20;
 
+/** Results travel through Temporal: a run with thousands of warnings reports the first few. */
+export function capWarnings(warnings: string[], max = 200): string[] {
+  if (warnings.length <= max) return warnings;
+  return [...warnings.slice(0, max), `... and ${warnings.length - max} more warnings`];
+}
+
 /** Errors about the destination that retrying will not fix. */
 export function destinationError(err: unknown, dir: string, written: number): Error {
   const code = (err as NodeJS.ErrnoException).code;
@@ -430,7 +436,7 @@ export async function createArchive(opts: ArchiveOptions): Promise<ArchiveResult
       dirs: packer.dirs,
       symlinks: packer.symlinks,
       bytesIn: packer.bytesIn,
-      warnings: packer.warnings,
+      warnings: capWarnings(packer.warnings),
       durationMs: Date.now() - started,
     };
   } catch (err) {

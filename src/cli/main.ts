@@ -664,7 +664,22 @@ export function reportError(err: unknown): number {
     console.error(`error: ${err.message}`);
     return EXIT.failure;
   }
-  console.error(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  // gRPC errors say "Failed to start Workflow" and keep the reason in their cause.
+  const chain: string[] = [];
+  for (let e: unknown = err; e instanceof Error && chain.length < 5; e = (e as { cause?: unknown }).cause)
+    chain.push(e.message);
+  const text = chain.join(': ');
+  const sa = /no mapping defined for search attribute (\w+)|search attribute (\w+) is not defined/i.exec(
+    text,
+  );
+  if (sa) {
+    console.error(
+      `error: the server does not know the search attribute ${sa[1] ?? sa[2]}; run \`hactl apply\` once on this namespace (it registers HaKind, HaTarget, HaState and HaHost)`,
+    );
+    return EXIT.failure;
+  }
+  console.error(`error: ${text || String(err)}`);
+  if (process.env.HA_DEBUG && err instanceof Error) console.error(err.stack);
   return EXIT.failure;
 }
 

@@ -1,6 +1,6 @@
 // Faults on the real path: a worker killed mid-archive, a worker stopped mid-archive (drain), a
 // destination that is read-only, and one that fills up.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -37,6 +37,10 @@ backups:
     host: alpha
     paths: [small]
     destination: mnt/full
+  - name: live
+    host: alpha
+    paths: [live]
+    destination: dest/live
 `,
 );
 
@@ -149,6 +153,37 @@ describe('backup faults', () => {
     expect(completed[0]!.activityTaskCompletedEventAttributes!.identity).toBe(firstIdentity);
     const starts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
     expect(starts[0]!.activityTaskStartedEventAttributes!.attempt).toBe(1);
+  });
+
+  it('files that change or vanish while a backup runs: it finishes and lists them as warnings', async () => {
+    const live = path.join(tmp.dir, 'live');
+    mkdirSync(live);
+    // Read first (sorted first) and slow to compress, while the others are deleted behind it.
+    writeFileSync(path.join(live, 'a-big.log'), randomBytes(48 * 1024 * 1024));
+    for (let i = 0; i < 3000; i++) writeFileSync(path.join(live, `z-${String(i).padStart(5, '0')}`), 'x');
+    const appender = spawn('sh', ['-c', `while :; do echo line >> '${live}/a-big.log'; done`], {
+      stdio: 'ignore',
+    });
+    try {
+      const run = cli(['backup', 'run', 'live', '--wait', '--json']);
+      await partialAtLeast(dest('dest/live'), 0); // the archive step has begun: the listing is made
+      const deleter = spawn('sh', ['-c', `cd '${live}' && ls | grep '^z-' | sort -r | xargs rm -f`], {
+        stdio: 'ignore',
+      });
+      const deleted = new Promise((res) => deleter.once('exit', res));
+      const r = await run;
+      await deleted;
+      expect(r.code).toBe(0);
+      const result = JSON.parse(r.stdout) as BackupResult;
+      const w = result.warnings.join('\n');
+      expect(w).toMatch(/file (grew|changed) while being read.*a-big\.log/);
+      expect(w).toMatch(/vanished before it was read: .*z-\d{5}/);
+      expect(result.warnings.length).toBeLessThanOrEqual(201); // capped, with a count of the rest
+      const v = JSON.parse((await cli(['backup', 'verify', 'live', '--json'])).stdout) as VerifyReport[];
+      expect(v.map((x) => x.status)).toEqual(['ok']);
+    } finally {
+      appender.kill('SIGKILL');
+    }
   });
 
   it('a read-only destination is a clear failure; nothing is written and sources stay untouched', async () => {

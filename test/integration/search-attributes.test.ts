@@ -3,7 +3,7 @@
 import { Connection } from '@temporalio/client';
 import Long from 'long';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
-import { testEnv, waitFor } from '../helpers';
+import { hactl, testEnv, waitFor } from '../helpers';
 
 const env = testEnv(__filename);
 
@@ -21,6 +21,18 @@ it('adds the missing attributes once and is a no-op after', async () => {
     );
     const before = await connection.operatorService.listSearchAttributes({ namespace: ns });
     expect(Object.keys(before.customAttributes ?? {})).not.toContain('HaKind');
+    // Starting our workflows there fails with a message that says what to do.
+    const r = await waitFor(
+      async () => {
+        const x = await hactl(['backup', 'run', 'config', '--namespace', ns], { env: env.env });
+        return x.stderr.includes('does not exist') ? undefined : x;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /the server does not know the search attribute Ha\w+; run `hactl apply` once on this namespace/,
+    );
     const added = await waitFor(async () => ensureSearchAttributes(connection, ns), { timeoutMs: 30_000 });
     expect(added.sort()).toEqual(['HaHost', 'HaKind', 'HaState', 'HaTarget']);
     expect(await ensureSearchAttributes(connection, ns)).toEqual([]);
