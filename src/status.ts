@@ -103,6 +103,11 @@ export async function collectStatus(
 
   const scheduleIds = new Set<string>();
   if (!config || config.health) scheduleIds.add(IDS.healthSchedule());
+  for (const b of config?.backups ?? []) {
+    if (b.schedule) scheduleIds.add(IDS.backupSchedule(b.spec.set));
+    if (b.verify) scheduleIds.add(IDS.backupVerifySchedule(b.spec.set));
+    if (b.drill) scheduleIds.add(IDS.backupDrillSchedule(b.spec.set));
+  }
   const schedules = (await Promise.all([...scheduleIds].map((id) => scheduleStatus(client, id)))).filter(
     (s): s is ScheduleStatus => s !== undefined,
   );

@@ -47,11 +47,33 @@ export interface BackupActivityDeps {
   now?: () => number;
 }
 
+let lastDetails: unknown;
+
 function heartbeat(details: unknown): void {
+  lastDetails = details;
   try {
     Context.current().heartbeat(details);
   } catch {
     /* called outside an activity (tests) */
+  }
+}
+
+/**
+ * Heartbeats every 2s whatever the work is doing (a 30-minute pg_dump prints no progress), so
+ * that only a dead worker misses the heartbeat timeout.
+ */
+async function withHeartbeats<T>(fn: () => Promise<T>): Promise<T> {
+  let ctx: Context | undefined;
+  try {
+    ctx = Context.current();
+  } catch {
+    return fn();
+  }
+  const timer = setInterval(() => ctx.heartbeat(lastDetails), 2000);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
   }
 }
 
@@ -106,14 +128,16 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       createdAt: string;
     }): Promise<ArchiveResult> {
       const signal = cancellationSignal();
-      return createArchive({
-        spec: input.spec,
-        id: input.id,
-        createdAt: input.createdAt,
-        env,
-        ...(signal ? { signal } : {}),
-        onProgress: (p) => heartbeat(p),
-      });
+      return withHeartbeats(() =>
+        createArchive({
+          spec: input.spec,
+          id: input.id,
+          createdAt: input.createdAt,
+          env,
+          ...(signal ? { signal } : {}),
+          onProgress: (p) => heartbeat(p),
+        }),
+      );
     },
 
     /** Reads the archive back from disk and checks it is what was written. */
@@ -131,7 +155,7 @@ export function createBackupActivities(deps: BackupActivityDeps) {
           ERROR_TYPES.archiveCorrupted,
         );
       }
-      const { sha256 } = await fileSha256(file, (b) => heartbeat({ verified: b }));
+      const { sha256 } = await withHeartbeats(() => fileSha256(file, (b) => heartbeat({ verified: b })));
       if (sha256 !== input.archiveSha256) {
         throw ApplicationFailure.nonRetryable(
           `archive ${file} reads back with a different SHA-256 than was written`,
@@ -230,20 +254,24 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       const ids =
         input.ids ?? (input.sample ? pickForVerification(input.destination, all, input.sample) : all);
       const reports: VerifyReport[] = [];
-      for (const id of ids) {
-        heartbeat({ verifying: id, done: reports.length });
-        reports.push(
-          await verifyOne(input.destination, input.set, id, input.deep, (b) =>
-            heartbeat({ verifying: id, bytes: b }),
-          ),
-        );
-      }
+      await withHeartbeats(async () => {
+        for (const id of ids) {
+          heartbeat({ verifying: id, done: reports.length });
+          reports.push(
+            await verifyOne(input.destination, input.set, id, input.deep, (b) =>
+              heartbeat({ verifying: id, bytes: b }),
+            ),
+          );
+        }
+      });
       recordVerified(input.destination, reports, all);
       return reports;
     },
 
     async backupRestore(req: RestoreRequest): Promise<RestoreResult> {
-      return restoreBackup(req, { host: deps.host, onProgress: (what, bytes) => heartbeat({ what, bytes }) });
+      return withHeartbeats(() =>
+        restoreBackup(req, { host: deps.host, onProgress: (what, bytes) => heartbeat({ what, bytes }) }),
+      );
     },
 
     /** Restores a backup (default: the newest) into a scratch directory, checks it, removes it. */
@@ -262,16 +290,18 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       const target = drillDirectory(input.spec.set, id);
       rmSync(target, { recursive: true, force: true });
       try {
-        const r = await restoreBackup(
-          {
-            set: input.spec.set,
-            id,
-            destination: input.spec.destination,
-            target,
-            keepPrevious: false,
-            allowExternalSymlinks: true,
-          },
-          { host: deps.host, onProgress: (what, bytes) => heartbeat({ what, bytes }) },
+        const r = await withHeartbeats(() =>
+          restoreBackup(
+            {
+              set: input.spec.set,
+              id,
+              destination: input.spec.destination,
+              target,
+              keepPrevious: false,
+              allowExternalSymlinks: true,
+            },
+            { host: deps.host, onProgress: (what, bytes) => heartbeat({ what, bytes }) },
+          ),
         );
         if (r.bytes !== m.bytesIn) {
           throw ApplicationFailure.nonRetryable(

@@ -41,6 +41,13 @@ backups:
     host: alpha
     paths: [live]
     destination: dest/live
+  - name: longdump
+    host: alpha
+    commands:
+      - name: slow.dump
+        argv: ["sh", "-c", "sleep 20; echo dumped"]
+        timeout: 1m
+    destination: dest/longdump
 `,
 );
 
@@ -184,6 +191,17 @@ describe('backup faults', () => {
     } finally {
       appender.kill('SIGKILL');
     }
+  });
+
+  it('a dump command that runs longer than the heartbeat timeout is not mistaken for a dead worker', async () => {
+    const r = await cli(['backup', 'run', 'longdump', '--wait', '--json']);
+    expect(r.code).toBe(0);
+    const history = await client.workflow.getHandle('backup:longdump').fetchHistory();
+    const attempts = (history.events ?? [])
+      .filter((e) => e.activityTaskStartedEventAttributes)
+      .map((e) => e.activityTaskStartedEventAttributes!.attempt);
+    expect(attempts.every((a) => a === 1)).toBe(true);
+    expect((JSON.parse(r.stdout) as BackupResult).files).toBe(1);
   });
 
   it('a read-only destination is a clear failure; nothing is written and sources stay untouched', async () => {
