@@ -156,7 +156,14 @@ export function pickBackup(
   set: string,
   backups: readonly BackupInfo[],
   sel: { id?: string; at?: number },
+  damaged: ReadonlyArray<{ id: string; reason: string }> = [],
 ): BackupInfo {
+  const broken = sel.id ? damaged.find((d) => d.id === sel.id) : undefined;
+  if (broken) {
+    throw new NoSuchBackup(
+      `backup ${broken.id} of ${set} is damaged: ${broken.reason}; nothing was written (see hactl backup verify ${set})`,
+    );
+  }
   const sorted = [...backups].sort(
     (a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || (a.id < b.id ? -1 : 1),
   );
@@ -199,10 +206,12 @@ export async function startRestore(
   opts: RestoreOptions,
 ): Promise<{ handle: WorkflowHandle; backup: BackupInfo }> {
   const listing = await listBackups(client, spec);
-  const backup = pickBackup(spec.set, listing.backups, {
-    ...(opts.id ? { id: opts.id } : {}),
-    ...(opts.at !== undefined ? { at: opts.at } : {}),
-  });
+  const backup = pickBackup(
+    spec.set,
+    listing.backups,
+    { ...(opts.id ? { id: opts.id } : {}), ...(opts.at !== undefined ? { at: opts.at } : {}) },
+    listing.damaged,
+  );
   const host = opts.host ?? spec.host;
   const input: RestoreWorkflowInput = {
     set: spec.set,

@@ -20,6 +20,7 @@ function acts(host: string) {
 export interface BackupListResult {
   backups: BackupInfo[];
   unreadable: Array<{ id: string; error: string }>;
+  damaged: Array<{ id: string; reason: string }>;
   orphans: string[];
 }
 

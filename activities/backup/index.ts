@@ -235,10 +235,11 @@ export function createBackupActivities(deps: BackupActivityDeps) {
     async backupList(input: { destination: string; set: string }): Promise<{
       backups: BackupInfo[];
       unreadable: Array<{ id: string; error: string }>;
+      damaged: Array<{ id: string; reason: string }>;
       orphans: string[];
     }> {
       const l = listDestination(input.destination, input.set);
-      return { backups: l.backups, unreadable: l.unreadable, orphans: l.orphans };
+      return { backups: l.backups, unreadable: l.unreadable, damaged: l.damaged, orphans: l.orphans };
     },
 
     /** Verifies the given backups, or a rotating sample of `sample` of them. */
@@ -250,7 +251,7 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       deep: boolean;
     }): Promise<VerifyReport[]> {
       const listing = listDestination(input.destination, input.set);
-      const all = [...listing.backups.map((b) => b.id), ...listing.unreadable.map((u) => u.id)];
+      const all = [...listing.backups, ...listing.unreadable, ...listing.damaged].map((b) => b.id).sort();
       const ids =
         input.ids ?? (input.sample ? pickForVerification(input.destination, all, input.sample) : all);
       const reports: VerifyReport[] = [];

@@ -73,6 +73,8 @@ export interface Listing {
   backups: BackupInfo[];
   /** Manifests that could not be read, with the reason. */
   unreadable: Array<{ id: string; error: string }>;
+  /** Manifests whose archive is missing or has the wrong size: not (any longer) backups. */
+  damaged: Array<{ id: string; reason: string }>;
   /** Archives without a manifest (from interrupted runs): not backups. */
   orphans: string[];
   partials: string[];
@@ -85,12 +87,13 @@ export function listDestination(dir: string, set?: string): Listing {
     names = readdirSync(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-      return { backups: [], unreadable: [], orphans: [], partials: [] };
+      return { backups: [], unreadable: [], damaged: [], orphans: [], partials: [] };
     throw err;
   }
   const have = new Set(names);
   const backups: BackupInfo[] = [];
   const unreadable: Listing['unreadable'] = [];
+  const damaged: Listing['damaged'] = [];
   for (const n of names) {
     if (!n.endsWith(MANIFEST_SUFFIX)) continue;
     const id = n.slice(0, -MANIFEST_SUFFIX.length);
@@ -98,7 +101,16 @@ export function listDestination(dir: string, set?: string): Listing {
     try {
       const m = readManifest(dir, id);
       if (set && m.set !== set) continue;
-      backups.push(infoOf(m));
+      // A backup exists when its manifest exists *and matches*: a cheap size check here, the
+      // full checksum in verify and before every restore.
+      const size = fileSize(path.join(dir, archiveName(id)));
+      if (size === undefined) damaged.push({ id, reason: `archive ${archiveName(id)} is missing` });
+      else if (size !== m.archiveBytes) {
+        damaged.push({
+          id,
+          reason: `archive ${archiveName(id)} has ${size} bytes, its manifest says ${m.archiveBytes} (truncated or altered)`,
+        });
+      } else backups.push(infoOf(m));
     } catch (err) {
       unreadable.push({ id, error: (err as Error).message });
     }
@@ -109,7 +121,8 @@ export function listDestination(dir: string, set?: string): Listing {
     .map((n) => n.slice(0, -ARCHIVE_SUFFIX.length))
     .filter((id) => !have.has(manifestName(id)));
   const partials = names.filter((n) => n.startsWith('.') && n.endsWith(PARTIAL_SUFFIX));
-  return { backups, unreadable, orphans, partials };
+  damaged.sort((a, b) => (a.id < b.id ? -1 : 1));
+  return { backups, unreadable, damaged, orphans, partials };
 }
 
 /**

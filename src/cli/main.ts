@@ -438,6 +438,7 @@ export function buildProgram(): Command {
             ]),
           );
         for (const u of l.unreadable) console.log(`unreadable manifest ${u.id}: ${u.error}`);
+        for (const d of l.damaged) console.log(`damaged, not a backup any more: ${d.id}: ${d.reason}`);
         if (l.orphans.length)
           console.log(
             `archives without a manifest (interrupted runs, removed by the next backup): ${l.orphans.join(', ')}`,

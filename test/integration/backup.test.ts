@@ -310,13 +310,28 @@ describe('backup and restore through hactl', () => {
     const to = path.join(tmp.dir, 'restore-corrupt');
     mkdirSync(to);
     writeFileSync(path.join(to, 'keep-me'), 'untouched');
-    for (const id of [a, b]) {
-      const r = await cli(['restore', 'demo', '--to', to, '--id', id!, '--wait'], false);
-      expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/corrupted|truncated/);
-      expect(readdirSync(to)).toEqual(['keep-me']);
-      expect(readdirSync(tmp.dir).filter((n) => n.includes('ha-restore'))).toEqual([]);
-    }
+    // The flipped byte is caught by the restore's checksum on the host; the truncated archive
+    // is not even a backup any more (its size no longer matches), so it is refused up front.
+    const flipped = await cli(['restore', 'demo', '--to', to, '--id', a!, '--wait'], false);
+    expect(flipped.code).toBe(1);
+    expect(flipped.stderr).toContain('fails its SHA-256 check (corrupted); nothing was written');
+    const truncated = await cli(['restore', 'demo', '--to', to, '--id', b!, '--wait'], false);
+    expect(truncated.code).toBe(2);
+    expect(truncated.stderr).toMatch(
+      /is damaged: archive .* has \d+ bytes, its manifest says \d+ \(truncated or altered\); nothing was written/,
+    );
+    const listing = (
+      await cli<{ backups: BackupInfo[]; damaged: Array<{ id: string }> }>([
+        'backup',
+        'list',
+        'demo',
+        '--json',
+      ])
+    ).out;
+    expect(listing.backups.map((x) => x.id)).toEqual([a]);
+    expect(listing.damaged.map((x) => x.id)).toEqual([b, c]);
+    expect(readdirSync(to)).toEqual(['keep-me']);
+    expect(readdirSync(tmp.dir).filter((n) => n.includes('ha-restore'))).toEqual([]);
     writeFileSync(fileC, saved);
     expect((await cli<VerifyReport[]>(['backup', 'verify', 'demo', c!, '--json'])).out[0]!.status).toBe('ok');
   });

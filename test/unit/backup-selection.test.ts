@@ -48,6 +48,14 @@ describe('choosing a backup to restore', () => {
     );
   });
 
+  it('refuses a damaged backup by id with the reason', () => {
+    expect(() =>
+      pickBackup('db', backups, { id: 'x1' }, [{ id: 'x1', reason: 'archive x1.tar.gz is missing' }]),
+    ).toThrow(
+      'backup x1 of db is damaged: archive x1.tar.gz is missing; nothing was written (see hactl backup verify db)',
+    );
+  });
+
   it('reads times as operators type them', () => {
     const now = Date.parse('2026-11-27T12:00:00Z');
     expect(parseTime('2026-11-27T02:00:00Z', now)).toBe(Date.parse('2026-11-27T02:00:00Z'));
