@@ -37,6 +37,7 @@ import {
   listDestination,
   manifestName,
   partialName,
+  readManifest,
   writeFileAtomic,
 } from './store';
 import { fileSha256 } from './pgzip';
@@ -178,9 +179,16 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       try {
         entries = JSON.parse(readFileSync(sidecar, 'utf8')) as ManifestFile[];
       } catch (err) {
-        // Without its entry list the archive cannot become a backup; the run starts over.
-        throw ApplicationFailure.retryable(
-          `entry list for ${input.id} is missing (${(err as Error).message})`,
+        // A retry after the manifest was written (and the sidecar removed) finds it done.
+        try {
+          const done = readManifest(dest, input.id);
+          if (done.archiveSha256 === input.archive.archiveSha256) return infoOf(done);
+        } catch {
+          /* no manifest yet */
+        }
+        // Without its entry list the archive cannot become a backup.
+        throw ApplicationFailure.nonRetryable(
+          `entry list for ${input.id} is missing (${(err as Error).message}); run the backup again`,
           'SidecarMissing',
         );
       }

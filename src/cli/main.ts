@@ -70,10 +70,6 @@ function globals(cmd: Command): ConnectionFlags {
   };
 }
 
-function loadOrExit(file: string): HaConfig {
-  return loadConfig(file);
-}
-
 function json(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
@@ -122,7 +118,7 @@ function bytesPerSec(n: number | null | undefined): string {
 
 export function buildProgram(): Command {
   const program = new Command('hactl')
-    .description('ha-orchestrator: backups, DR plans, failover, health monitoring and redundancy on Temporal')
+    .description('ha-orchestrator: health monitoring and backups for a fleet of hosts, as Temporal workflows')
     .version(VERSION)
     .addOption(
       new Option(
@@ -149,7 +145,7 @@ export function buildProgram(): Command {
     .argument('[file]', 'config file', DEFAULT_CONFIG_PATH)
     .option('--json', 'print the normalised config as JSON')
     .action((file: string, opts: { json?: boolean }) => {
-      const cfg = loadOrExit(file);
+      const cfg = loadConfig(file);
       if (opts.json) return json(cfg);
       const health = cfg.health ? `health every ${formatDuration(cfg.health.intervalMs)}` : 'health off';
       const sets = cfg.backups.length
@@ -167,7 +163,7 @@ export function buildProgram(): Command {
     .option('--dry-run', 'print the plan without changing anything')
     .option('--json', 'print {"created":[...],"updated":[...],"deleted":[...],"unchanged":[...]}')
     .action(async (file: string, opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
-      const cfg = loadOrExit(file);
+      const cfg = loadConfig(file);
       const conn = await connectClient(globals(cmd));
       try {
         const r = await applyConfig(conn.client, cfg, { dryRun: !!opts.dryRun });
@@ -685,9 +681,9 @@ export function reportError(err: unknown): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
-    await program.parseAsync(argv);
+    // Inside the try: defaults read from the environment (HA_TEMPORAL_PORT) can be bad input too.
+    await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
     return reportError(err);
