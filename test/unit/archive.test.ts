@@ -21,7 +21,8 @@ import * as path from 'node:path';
 import { createArchive } from '../../activities/backup/archive';
 import { extractArchive, HostileEntry, safeRelative } from '../../activities/backup/extract';
 import { compileExcludes } from '../../activities/backup/glob';
-import { archiveName } from '../../activities/backup/store';
+import { createBackupActivities } from '../../activities/backup';
+import { archiveName, listDestination } from '../../activities/backup/store';
 import { encodeHeader, TarParser } from '../../activities/backup/tar';
 import type { TarEntry } from '../../activities/backup/tar';
 import type { BackupSetSpec } from '../../src/common/backup';
@@ -256,6 +257,17 @@ describe('archive engine', () => {
       commands: [{ name: 'x', argv: ['sleep', '30'], timeoutMs: 1000, env: {}, shell: false }],
     });
     await expect(archive(slow)).rejects.toMatchObject({ type: 'CommandTimeout' });
+  });
+
+  it('the manifest step is idempotent: a retry after it succeeded returns the same backup', async () => {
+    const s = spec(src);
+    const a = await createArchive({ spec: s, id: ID, createdAt: '2026-01-01T00:00:00.000Z' });
+    const acts = createBackupActivities({ host: 'here' });
+    const input = { spec: s, id: ID, createdAt: '2026-01-01T00:00:00.000Z', archive: a };
+    const first = await acts.backupWriteManifest(input);
+    expect(await acts.backupWriteManifest(input)).toEqual(first);
+    expect(listDestination(s.destination).backups.map((b) => b.id)).toEqual([ID]);
+    expect(listDestination(s.destination).partials).toEqual([]);
   });
 
   it('writes valid multi-member gzip that gzip, GNU tar and zlib read', async () => {
