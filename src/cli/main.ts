@@ -4,6 +4,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, formatIssue } from '../config/issues';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load';
 import type { HaConfig } from '../config/load';
+import type { Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { formatDuration, parseDuration } from '../common/duration';
 import {
   backupStatus,
@@ -85,11 +87,40 @@ function bytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
-function failureMessage(err: unknown): string {
+function failureMessage(err: unknown, host?: string): string {
   // WorkflowFailedError -> ActivityFailure -> ApplicationFailure: the innermost says what happened.
-  let e = err as { cause?: unknown; message?: string };
+  let e = err as { cause?: unknown; message?: string; timeoutType?: string };
   while (e?.cause) e = e.cause;
+  if (e?.timeoutType === 'SCHEDULE_TO_START' && host) {
+    return `no worker for host ${host} picked up the work in time; is \`hactl worker --host ${host}\` running? (see hactl hosts)`;
+  }
   return e?.message ?? String(err);
+}
+
+/** Runs host-bound work; a failed workflow becomes one line that says what went wrong. */
+async function onHost<T>(client: Client, host: string, what: string, fn: () => Promise<T>): Promise<T> {
+  await warnIfHostDown(client, host);
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof WorkflowFailedError)
+      throw new OperationFailed(`${what} failed: ${failureMessage(err, host)}`);
+    throw err;
+  }
+}
+
+/** Host-bound work waits for that host's worker: say so up front when none is live. */
+async function warnIfHostDown(client: Client, host: string): Promise<void> {
+  try {
+    const { hosts } = await listLiveHosts(client);
+    if (!hosts.some((h) => h.host === host)) {
+      console.error(
+        `warning: no live worker for host ${host} right now (hactl hosts); this waits for one to start`,
+      );
+    }
+  } catch {
+    /* liveness is advisory */
+  }
 }
 
 function printBackupResult(r: BackupResult): void {
@@ -386,6 +417,7 @@ export function buildProgram(): Command {
       const b = findSet(loadConfig(opts.config), set);
       const conn = await connectClient(globals(cmd));
       try {
+        await warnIfHostDown(conn.client, b.spec.host);
         const handle = await startBackup(conn.client, b.spec, 'manual');
         if (!opts.wait) {
           if (opts.json) return json({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId });
@@ -398,7 +430,7 @@ export function buildProgram(): Command {
         try {
           r = (await handle.result()) as BackupResult;
         } catch (err) {
-          throw new OperationFailed(`backup of ${set} failed: ${failureMessage(err)}`);
+          throw new OperationFailed(`backup of ${set} failed: ${failureMessage(err, b.spec.host)}`);
         }
         if (opts.json) return json(r);
         printBackupResult(r);
@@ -417,7 +449,9 @@ export function buildProgram(): Command {
       const b = findSet(loadConfig(opts.config), set);
       const conn = await connectClient(globals(cmd));
       try {
-        const l = await listBackups(conn.client, b.spec);
+        const l = await onHost(conn.client, b.spec.host, `listing backups of ${set}`, () =>
+          listBackups(conn.client, b.spec),
+        );
         if (opts.json) return json(l);
         if (l.backups.length === 0)
           console.log(`no backups of ${set} in ${b.spec.destination} on ${b.spec.host}`);
@@ -466,10 +500,12 @@ export function buildProgram(): Command {
         const b = findSet(loadConfig(opts.config), set);
         const conn = await connectClient(globals(cmd));
         try {
-          const reports = await verifyBackups(conn.client, b.spec, {
-            ...(id ? { ids: [id] } : {}),
-            deep: !opts.quick,
-          });
+          const reports = await onHost(conn.client, b.spec.host, `verify of ${set}`, () =>
+            verifyBackups(conn.client, b.spec, {
+              ...(id ? { ids: [id] } : {}),
+              deep: !opts.quick,
+            }),
+          );
           if (opts.json) json(reports);
           else if (reports.length === 0) console.log(`no backups of ${set} to verify`);
           else
@@ -497,7 +533,9 @@ export function buildProgram(): Command {
       const b = findSet(loadConfig(opts.config), set);
       const conn = await connectClient(globals(cmd));
       try {
-        const r = await pruneBackups(conn.client, b.spec, { dryRun: !!opts.dryRun });
+        const r = await onHost(conn.client, b.spec.host, `prune of ${set}`, () =>
+          pruneBackups(conn.client, b.spec, { dryRun: !!opts.dryRun }),
+        );
         if (opts.json) return json({ dryRun: !!opts.dryRun, backups: r.decisions, removed: r.removed });
         printTable(
           ['ID', 'CREATED', 'DECISION', 'KEPT BY'],
@@ -532,7 +570,7 @@ export function buildProgram(): Command {
           try {
             r = await drillBackup(conn.client, b.spec, id);
           } catch (err) {
-            throw new OperationFailed(`restore drill of ${set} failed: ${failureMessage(err)}`);
+            throw new OperationFailed(`restore drill of ${set} failed: ${failureMessage(err, b.spec.host)}`);
           }
           if (opts.json) return json(r);
           console.log(
@@ -593,14 +631,20 @@ export function buildProgram(): Command {
         const at = opts.at !== undefined ? parseTime(opts.at) : undefined;
         const conn = await connectClient(globals(cmd));
         try {
-          const { handle, backup: picked } = await startRestore(conn.client, b.spec, {
-            to,
-            ...(opts.id ? { id: opts.id } : {}),
-            ...(at !== undefined ? { at } : {}),
-            ...(opts.host ? { host: opts.host } : {}),
-            keepPrevious: !opts.discardPrevious,
-            allowExternalSymlinks: !!opts.allowExternalSymlinks,
-          });
+          const { handle, backup: picked } = await onHost(
+            conn.client,
+            b.spec.host,
+            `listing backups of ${set}`,
+            () =>
+              startRestore(conn.client, b.spec, {
+                to,
+                ...(opts.id ? { id: opts.id } : {}),
+                ...(at !== undefined ? { at } : {}),
+                ...(opts.host ? { host: opts.host } : {}),
+                keepPrevious: !opts.discardPrevious,
+                allowExternalSymlinks: !!opts.allowExternalSymlinks,
+              }),
+          );
           if (!opts.wait) {
             if (opts.json)
               return json({
@@ -617,7 +661,9 @@ export function buildProgram(): Command {
           try {
             r = (await handle.result()) as RestoreResult;
           } catch (err) {
-            throw new OperationFailed(`restore of ${set} backup ${picked.id} failed: ${failureMessage(err)}`);
+            throw new OperationFailed(
+              `restore of ${set} backup ${picked.id} failed: ${failureMessage(err, opts.host ?? b.spec.host)}`,
+            );
           }
           if (opts.json) return json(r);
           printRestoreResult(r);

@@ -44,6 +44,7 @@ function yaml(): string {
 hosts:
   - name: alpha
   - name: beta
+  - name: gamma # no worker runs for gamma
 backups:
   - name: demo
     host: alpha
@@ -78,6 +79,10 @@ backups:
     host: alpha
     paths: [src]
     destination: dest/evil
+  - name: offline
+    host: gamma
+    paths: [src]
+    destination: dest/offline
 `;
 }
 
@@ -394,6 +399,15 @@ describe('backup and restore through hactl', () => {
       async () => (await client.workflow.getHandle('backup:slow').describe()).status.name === 'COMPLETED',
       { timeoutMs: 60_000 },
     );
+  });
+
+  it('warns when the set’s host has no live worker', async () => {
+    const r = await cli(['backup', 'run', 'offline'], false);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      'warning: no live worker for host gamma right now (hactl hosts); this waits for one to start',
+    );
+    await client.workflow.getHandle('backup:offline').terminate('test: no worker for gamma');
   });
 
   it('a missing source path fails at once, naming the path, without retries', async () => {
