@@ -166,9 +166,9 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
       // Safety first: a hostile entry is reported as such, whatever the manifest says.
       if (e.type === 'symlink') checkSymlink(rel, e.linkpath);
       if (e.type === 'hardlink') checkHardlink(rel, e.linkpath);
-      // Safety first: a hostile entry is reported as such, whatever the manifest says.
-      if (e.type === 'symlink') checkSymlink(rel, e.linkpath);
-      if (e.type === 'hardlink') checkHardlink(rel, e.linkpath);
+      if (e.type !== 'dir' && made.has(rel)) {
+        throw new HostileEntry(`entry "${rel}" would replace a directory restored before it`);
+      }
       const want = expect(rel, e);
       seen.add(rel);
 

@@ -416,6 +416,17 @@ describe('hostile archives (made with GNU tar)', () => {
     expect(existsSync(path.join(evil, 'pwned'))).toBe(false);
   });
 
+  it('refuses an entry that would replace a directory', async () => {
+    const work = path.join(evil, 'replace');
+    mkdirSync(path.join(work, 'x', 'd'), { recursive: true });
+    writeFileSync(path.join(work, 'x', 'd', 'f'), 'inside');
+    writeFileSync(path.join(work, 'plain'), 'file');
+    await refuses(
+      (f) => execFileSync('tar', ['-czf', f, '-C', work, 'x/d/f', '--transform', 's,^plain$,x/d,', 'plain']),
+      /would replace a directory/,
+    );
+  });
+
   it('refuses hard links that escape and device files', async () => {
     const work = path.join(evil, 'hl');
     mkdirSync(work);
