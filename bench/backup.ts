@@ -3,23 +3,13 @@
 // archive step.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statfsSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { createBackupActivities } from '../activities/backup';
 import { createArchive } from '../activities/backup/archive';
 import { restoreBackup } from '../activities/backup/restore';
-import { archiveName, manifestName, partialName } from '../activities/backup/store';
-import type { BackupResult, BackupSetSpec, Manifest, ManifestFile } from '../src/common/backup';
-import { MANIFEST_FORMAT } from '../src/common/backup';
+import type { ArchiveResult, BackupResult, BackupSetSpec } from '../src/common/backup';
 import { ensureTemporalCli } from '../src/temporal/cli-binary';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
 import { fmt, median } from './util';
@@ -164,11 +154,12 @@ export async function benchBackup(
     ]);
   };
   let n = 0;
-  const ours = async (): Promise<{ dest: string; id: string; bytes: number }> => {
+  const createdAt = new Date().toISOString();
+  const ours = async (): Promise<{ dest: string; id: string; bytes: number; archive: ArchiveResult }> => {
     const dest = path.join(out, `ours-${++n}`);
     const id = `20260101T000000Z-${String(n).padStart(6, '0')}`;
-    const r = await createArchive({ spec: spec(dest), id, createdAt: new Date().toISOString() });
-    return { dest, id, bytes: r.archiveBytes };
+    const r = await createArchive({ spec: spec(dest), id, createdAt });
+    return { dest, id, bytes: r.archiveBytes, archive: r };
   };
 
   // Warm the page cache for both, then alternate which goes first so that neither is favoured.
@@ -178,7 +169,7 @@ export async function benchBackup(
   rmSync(warm.dest, { recursive: true, force: true });
   const oursTimes: number[] = [];
   const tarTimes: number[] = [];
-  let last: { dest: string; id: string; bytes: number } | undefined;
+  let last: Awaited<ReturnType<typeof ours>> | undefined;
   for (let i = 0; i < RUNS; i++) {
     if (last) rmSync(last.dest, { recursive: true, force: true });
     const runOurs = async (): Promise<void> =>
@@ -198,7 +189,13 @@ export async function benchBackup(
 
   // Restore: ours = checksum + extract + per-file SHA-256 check + swap; reference = tar -xzf.
   // On a disk, targets are kept until the end: deleting trees between runs makes it noisy.
-  const manifest = writeBenchManifest(last!.dest, last!.id, spec(last!.dest));
+  // The workflow's own manifest step, so that the restore below checks what a real one checks.
+  const manifest = await createBackupActivities({ host: 'bench' }).backupWriteManifest({
+    spec: spec(last!.dest),
+    id: last!.id,
+    createdAt,
+    archive: last!.archive,
+  });
   const restoreOurs: number[] = [];
   const restoreTar: number[] = [];
   const targets: string[] = [];
@@ -276,36 +273,6 @@ export async function benchBackup(
   };
   rmSync(out, { recursive: true, force: true });
   return result;
-}
-
-/** Turns the bare archive's sidecar into a manifest, as the workflow's manifest step does. */
-function writeBenchManifest(dest: string, id: string, s: BackupSetSpec): Manifest {
-  const entries = JSON.parse(
-    readFileSync(path.join(dest, partialName(id, 'entries')), 'utf8'),
-  ) as ManifestFile[];
-  const archive = path.join(dest, archiveName(id));
-  const sha = execFileSync('sha256sum', [archive], { encoding: 'utf8' }).split(' ')[0]!;
-  const m: Manifest = {
-    format: MANIFEST_FORMAT,
-    id,
-    set: s.set,
-    host: s.host,
-    createdAt: new Date().toISOString(),
-    archive: archiveName(id),
-    archiveBytes: statSync(archive).size,
-    archiveSha256: sha,
-    gzipLevel: s.gzipLevel,
-    sources: s.sources,
-    commands: [],
-    files: entries.filter((e) => e.type === 'file').length,
-    dirs: entries.filter((e) => e.type === 'dir').length,
-    symlinks: 0,
-    bytesIn: entries.reduce((a, e) => a + (e.size ?? 0), 0),
-    warnings: [],
-    entries,
-  };
-  writeFileSync(path.join(dest, manifestName(id)), JSON.stringify(m));
-  return m;
 }
 
 async function benchWorkflow(work: string, s: BackupSetSpec, log: (l: string) => void): Promise<number> {

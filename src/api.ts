@@ -1,9 +1,8 @@
 // Typed client API for programs that drive ha-orchestrator: the same operations as hactl.
 //   import { connectClient, runBackup, restore, runHealthSnapshot } from 'ha-orchestrator';
 import type { Client } from '@temporalio/client';
-import { IDS, KIND, SHARED_TASK_QUEUE, WORKFLOW_TYPES } from './common/constants';
+import { IDS, KIND, searchAttributePairs, SHARED_TASK_QUEUE, WORKFLOW_TYPES } from './common/constants';
 import type { HealthSnapshotInput, HealthSnapshotResult, MonitorState } from './common/health';
-import { searchAttributes } from './reconcile/desired';
 import { hostReportSignal, monitorStateQuery } from '../workflows/host-monitor';
 
 export { connectClient } from './temporal/connection';
@@ -52,7 +51,7 @@ export async function runHealthSnapshot(
     taskQueue: SHARED_TASK_QUEUE,
     workflowId: `${IDS.healthWorkflow()}-adhoc-${Date.now()}`,
     args: [input],
-    typedSearchAttributes: searchAttributes(KIND.health, 'adhoc'),
+    typedSearchAttributes: searchAttributePairs(KIND.health, 'adhoc'),
   });
 }
 

@@ -33,8 +33,6 @@ export function findSet(config: HaConfig, name: string): BackupSetConfig {
   return b;
 }
 
-const uniqueSuffix = (): number => Date.now();
-
 /** Starts backup:<set>; refuses with BackupInProgress while one runs (scheduled or manual). */
 export async function startBackup(
   client: Client,
@@ -74,7 +72,7 @@ export async function runBackup(client: Client, spec: BackupSetSpec): Promise<Ba
 
 export async function listBackups(client: Client, spec: BackupSetSpec): Promise<BackupListResult> {
   return client.workflow.execute(WORKFLOW_TYPES.backupList, {
-    workflowId: IDS.backupAdminWorkflow('list', spec.set, uniqueSuffix()),
+    workflowId: IDS.backupAdminWorkflow('list', spec.set, Date.now()),
     taskQueue: SHARED_TASK_QUEUE,
     args: [{ set: spec.set, host: spec.host, destination: spec.destination }],
     typedSearchAttributes: searchAttributePairs(KIND.backupAdmin, spec.set, spec.host),
@@ -87,7 +85,7 @@ export async function verifyBackups(
   opts: { ids?: string[]; deep?: boolean } = {},
 ): Promise<VerifyReport[]> {
   return client.workflow.execute(WORKFLOW_TYPES.backupVerify, {
-    workflowId: IDS.backupAdminWorkflow('verify', spec.set, uniqueSuffix()),
+    workflowId: IDS.backupAdminWorkflow('verify', spec.set, Date.now()),
     taskQueue: SHARED_TASK_QUEUE,
     args: [
       {
@@ -108,7 +106,7 @@ export async function pruneBackups(
   opts: { dryRun: boolean },
 ): Promise<{ decisions: RetentionDecision[]; removed: string[] }> {
   return client.workflow.execute(WORKFLOW_TYPES.backupPrune, {
-    workflowId: IDS.backupAdminWorkflow('prune', spec.set, uniqueSuffix()),
+    workflowId: IDS.backupAdminWorkflow('prune', spec.set, Date.now()),
     taskQueue: SHARED_TASK_QUEUE,
     args: [{ spec, dryRun: opts.dryRun }],
     typedSearchAttributes: searchAttributePairs(KIND.backupAdmin, spec.set, spec.host),
@@ -121,7 +119,7 @@ export async function drillBackup(
   id?: string,
 ): Promise<RestoreResult & { manifestFiles: number }> {
   return client.workflow.execute(WORKFLOW_TYPES.backupDrill, {
-    workflowId: IDS.backupAdminWorkflow('drill', spec.set, uniqueSuffix()),
+    workflowId: IDS.backupAdminWorkflow('drill', spec.set, Date.now()),
     taskQueue: SHARED_TASK_QUEUE,
     args: [{ spec, ...(id ? { id } : {}) }],
     typedSearchAttributes: searchAttributePairs(KIND.backupDrill, spec.set, spec.host),

@@ -1,14 +1,11 @@
 // Short helpers behind `hactl backup list` and `hactl backup prune`: they read (and for prune,
 // delete in) the destination on the set's host.
-import { proxyActivities } from '@temporalio/workflow';
-import type { HostActivities } from '../activities';
 import type { BackupInfo, BackupSetSpec } from '../src/common/backup';
-import { hostTaskQueue } from '../src/common/constants';
 import type { RetentionDecision } from '../src/common/retention';
+import { hostActivities } from './host-activities';
 
 function acts(host: string) {
-  return proxyActivities<HostActivities>({
-    taskQueue: hostTaskQueue(host),
+  return hostActivities(host, {
     // These answer a person at a terminal: fail soon when the host is down.
     scheduleToStartTimeout: '30 seconds',
     startToCloseTimeout: '30 minutes',

@@ -1,9 +1,9 @@
 // backup-drill:<set> — proof that backups restore: the newest one is restored into a scratch
 // directory on the set's host, checked file by file against its manifest, and removed.
-import { proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { HostActivities } from '../activities';
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { BackupSetSpec, RestoreResult } from '../src/common/backup';
-import { hostTaskQueue, SA_KEYS } from '../src/common/constants';
+import { SA_KEYS } from '../src/common/constants';
+import { longHostActivities } from './host-activities';
 
 export interface BackupDrillInput {
   spec: BackupSetSpec;
@@ -13,12 +13,9 @@ export interface BackupDrillInput {
 export async function backupDrillWorkflow(
   input: BackupDrillInput,
 ): Promise<RestoreResult & { manifestFiles: number }> {
-  const { backupDrill } = proxyActivities<HostActivities>({
-    taskQueue: hostTaskQueue(input.spec.host),
-    scheduleToStartTimeout: '10 minutes',
-    startToCloseTimeout: '24 hours',
+  const { backupDrill } = longHostActivities(input.spec.host, {
     heartbeatTimeout: '30 seconds',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+    maximumAttempts: 3,
   });
   try {
     const r = await backupDrill(input);

@@ -1,9 +1,9 @@
 // backup-verify:<set> — re-reads archives and reports each as ok, corrupted or missing. On a
 // schedule it reads a rotating sample, least recently verified first.
-import { proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { HostActivities } from '../activities';
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { VerifyReport } from '../src/common/backup';
-import { hostTaskQueue, SA_KEYS } from '../src/common/constants';
+import { SA_KEYS } from '../src/common/constants';
+import { longHostActivities } from './host-activities';
 
 export interface BackupVerifyInput {
   set: string;
@@ -17,12 +17,9 @@ export interface BackupVerifyInput {
 }
 
 export async function backupVerifyWorkflow(input: BackupVerifyInput): Promise<VerifyReport[]> {
-  const { backupVerify } = proxyActivities<HostActivities>({
-    taskQueue: hostTaskQueue(input.host),
-    scheduleToStartTimeout: '10 minutes',
-    startToCloseTimeout: '24 hours',
+  const { backupVerify } = longHostActivities(input.host, {
     heartbeatTimeout: '1 minute',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
+    maximumAttempts: 5,
   });
   const reports = await backupVerify(input);
   const bad = reports.filter((r) => r.status !== 'ok');

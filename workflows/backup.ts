@@ -3,16 +3,15 @@
 // runs is refused by the server ("in progress").
 import {
   defineQuery,
-  proxyActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   uuid4,
 } from '@temporalio/workflow';
-import type { HostActivities } from '../activities';
 import type { BackupResult, BackupSetSpec, HookResult } from '../src/common/backup';
 import { backupId } from '../src/common/backup';
-import { hostTaskQueue, SA_KEYS } from '../src/common/constants';
+import { SA_KEYS } from '../src/common/constants';
+import { hostActivities, longHostActivities } from './host-activities';
 
 export interface BackupWorkflowInput {
   spec: BackupSetSpec;
@@ -32,26 +31,14 @@ export const backupProgressQuery = defineQuery<BackupProgress>('progress');
 
 /** Activity proxies for a host, with timeouts that suit each step. */
 export function backupActivities(host: string) {
-  const taskQueue = hostTaskQueue(host);
-  // A host whose worker is down fails the step after this long instead of waiting forever.
-  const scheduleToStartTimeout = '10 minutes';
   return {
-    long: proxyActivities<HostActivities>({
-      taskQueue,
-      scheduleToStartTimeout,
-      startToCloseTimeout: '24 hours',
-      // Heartbeats every second or two: a dead worker is noticed in 15s and the step redone.
+    // Heartbeats every second or two: a dead worker is noticed in 15s and the step redone.
+    long: longHostActivities(host, {
       heartbeatTimeout: '15 seconds',
-      retry: {
-        initialInterval: '2 seconds',
-        backoffCoefficient: 2,
-        maximumInterval: '2 minutes',
-        maximumAttempts: 8,
-      },
+      maximumAttempts: 8,
+      maximumInterval: '2 minutes',
     }),
-    short: proxyActivities<HostActivities>({
-      taskQueue,
-      scheduleToStartTimeout,
+    short: hostActivities(host, {
       startToCloseTimeout: '15 minutes',
       heartbeatTimeout: '1 minute',
       retry: {
@@ -61,14 +48,9 @@ export function backupActivities(host: string) {
         maximumAttempts: 5,
       },
     }),
+    // Hooks stop and start services: never run one twice on our own.
     hook: (timeoutMs: number) =>
-      proxyActivities<HostActivities>({
-        taskQueue,
-        scheduleToStartTimeout,
-        startToCloseTimeout: timeoutMs + 30_000,
-        // Hooks stop and start services: never run one twice on our own.
-        retry: { maximumAttempts: 1 },
-      }),
+      hostActivities(host, { startToCloseTimeout: timeoutMs + 30_000, retry: { maximumAttempts: 1 } }),
   };
 }
 

@@ -1,9 +1,9 @@
 // restore:<set>:<id> — restores one backup into a directory on a chosen host: checksum first,
 // extraction into a staging directory checked against the manifest, then an atomic swap.
-import { proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { HostActivities } from '../activities';
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { RestoreRequest, RestoreResult } from '../src/common/backup';
-import { hostTaskQueue, SA_KEYS } from '../src/common/constants';
+import { SA_KEYS } from '../src/common/constants';
+import { longHostActivities } from './host-activities';
 
 export interface RestoreWorkflowInput extends RestoreRequest {
   /** Host whose worker performs the restore (the archive must be readable there). */
@@ -11,13 +11,10 @@ export interface RestoreWorkflowInput extends RestoreRequest {
 }
 
 export async function restoreWorkflow(input: RestoreWorkflowInput): Promise<RestoreResult> {
-  const { backupRestore } = proxyActivities<HostActivities>({
-    taskQueue: hostTaskQueue(input.host),
-    scheduleToStartTimeout: '10 minutes',
-    startToCloseTimeout: '24 hours',
+  // Safe to repeat: each attempt starts from a fresh staging directory.
+  const { backupRestore } = longHostActivities(input.host, {
     heartbeatTimeout: '30 seconds',
-    // Safe to repeat: each attempt starts from a fresh staging directory.
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
+    maximumAttempts: 5,
   });
   upsertSearchAttributes([{ key: SA_KEYS.state, value: 'restoring' }]);
   setCurrentDetails(`restoring backup **${input.id}** of ${input.set} into ${input.target} on ${input.host}`);

@@ -141,18 +141,23 @@ class Packer {
       throw this.opts.signal.reason instanceof Error ? this.opts.signal.reason : new Error('cancelled');
   }
 
-  private async header(e: TarEntry): Promise<void> {
+  /** Writes an entry's header and records the entry for the manifest (from the same fields). */
+  private async emit(e: TarEntry & { type: ManifestFile['type'] }): Promise<ManifestFile> {
     await this.gz.write(encodeHeader(e));
+    const m: ManifestFile = { path: e.path, type: e.type, mode: e.mode, mtime: e.mtime };
+    if (e.type === 'symlink' || e.type === 'hardlink') m.target = e.linkpath;
+    if (e.type === 'file') m.size = e.size;
+    this.entries.push(m);
+    this.seen.add(e.path);
+    return m;
   }
 
   async dir(p: string, st: Meta | null, mtime?: number): Promise<void> {
     if (this.seen.has(p)) return;
-    this.seen.add(p);
     const base = st
       ? baseEntry(p, st)
       : { path: p, mode: 0o755, uid: 0, gid: 0, mtime: mtime ?? 0, uname: '', gname: '' };
-    await this.header({ ...base, type: 'dir', flag: '5', size: 0, linkpath: '' });
-    this.entries.push({ path: p, type: 'dir', mode: base.mode, mtime: base.mtime });
+    await this.emit({ ...base, type: 'dir', flag: '5', size: 0, linkpath: '' });
     this.dirs++;
   }
 
@@ -163,22 +168,14 @@ class Packer {
       const first = this.inodes.get(key);
       if (first !== undefined) {
         closeSync(fd);
-        await this.header({ ...baseEntry(p, st), type: 'hardlink', flag: '1', size: 0, linkpath: first });
-        this.entries.push({
-          path: p,
-          type: 'hardlink',
-          mode: st.mode & 0o7777,
-          mtime: Math.floor(st.mtimeMs / 1000),
-          target: first,
-        });
-        this.seen.add(p);
+        await this.emit({ ...baseEntry(p, st), type: 'hardlink', flag: '1', size: 0, linkpath: first });
         return;
       }
       this.inodes.set(key, p);
     }
     this.current = abs;
     const size = st.size;
-    await this.header({ ...baseEntry(p, st), type: 'file', flag: '0', size, linkpath: '' });
+    const entry = await this.emit({ ...baseEntry(p, st), type: 'file', flag: '0', size, linkpath: '' });
     const hash = createHash('sha256');
     let remaining = size;
     let shrank = false;
@@ -217,15 +214,7 @@ class Packer {
     }
     const pad = padding(size);
     if (pad) await this.gz.write(Buffer.alloc(pad));
-    this.entries.push({
-      path: p,
-      type: 'file',
-      mode: st.mode & 0o7777,
-      mtime: Math.floor(st.mtimeMs / 1000),
-      size,
-      sha256: hash.digest('hex'),
-    });
-    this.seen.add(p);
+    entry.sha256 = hash.digest('hex');
     this.files++;
   }
 
@@ -301,15 +290,7 @@ class Packer {
           this.warnings.push(`vanished before it was read: ${abs} (${(err as NodeJS.ErrnoException).code})`);
           continue;
         }
-        await this.header({ ...baseEntry(p, st), type: 'symlink', flag: '2', size: 0, linkpath: target });
-        this.entries.push({
-          path: p,
-          type: 'symlink',
-          mode: st.mode & 0o7777,
-          mtime: Math.floor(st.mtimeMs / 1000),
-          target,
-        });
-        this.seen.add(p);
+        await this.emit({ ...baseEntry(p, st), type: 'symlink', flag: '2', size: 0, linkpath: target });
         this.symlinks++;
       } else if (st.isFile()) {
         const p = entryPath(abs, false);

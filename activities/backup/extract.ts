@@ -45,7 +45,7 @@ export interface ExtractOptions {
   allowExternalSymlinks?: boolean;
   /** Restore owners (only meaningful as root). */
   owners?: boolean;
-  onProgress?: (bytesOut: number, compressedBytes: number) => void;
+  onProgress?: (bytesOut: number) => void;
 }
 
 export interface ExtractResult {
@@ -54,7 +54,6 @@ export interface ExtractResult {
   symlinks: number;
   hardlinks: number;
   bytes: number;
-  compressedBytes: number;
 }
 
 /** Normalises a tar entry name to a relative path, or explains why it is refused. */
@@ -125,9 +124,8 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
     if (!opts.manifest) return undefined;
     const want = expected.get(rel);
     if (!want) throw new ContentMismatch(`archive entry "${rel}" is not in the manifest`);
-    const type = e.type === 'hardlink' ? 'hardlink' : e.type;
-    if (want.type !== type)
-      throw new ContentMismatch(`archive entry "${rel}" is a ${type}, the manifest says ${want.type}`);
+    if (want.type !== e.type)
+      throw new ContentMismatch(`archive entry "${rel}" is a ${e.type}, the manifest says ${want.type}`);
     return want;
   };
 
@@ -251,11 +249,10 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
     },
   });
 
-  let read: Awaited<ReturnType<typeof gunzipFile>>;
   try {
-    read = await gunzipFile(opts.archive, (chunk) => {
+    await gunzipFile(opts.archive, (chunk) => {
       parser.write(chunk);
-      opts.onProgress?.(result.bytes, 0);
+      opts.onProgress?.(result.bytes);
     });
     parser.finish();
   } finally {
@@ -281,7 +278,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
       utimesSync(full(d.rel), d.mtime, d.mtime);
     }
   }
-  return { ...result, compressedBytes: read.compressedBytes };
+  return result;
 }
 
 /** Turns extraction errors into the failures workflows and users see. */

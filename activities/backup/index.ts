@@ -21,6 +21,7 @@ import { applyRetention } from '../../src/common/retention';
 import type { RetentionDecision } from '../../src/common/retention';
 import { createArchive, destinationError, ENTRIES_SIDECAR } from './archive';
 import {
+  checkArchiveChecksum,
   drillDirectory,
   loadManifestOrFail,
   pickForVerification,
@@ -32,7 +33,6 @@ import { runCommand, showArgv } from './run-command';
 import {
   archiveName,
   deleteBackup,
-  fileSize,
   infoOf,
   listDestination,
   manifestName,
@@ -40,7 +40,6 @@ import {
   readManifest,
   writeFileAtomic,
 } from './store';
-import { fileSha256 } from './pgzip';
 
 export interface BackupActivityDeps {
   host: string;
@@ -48,15 +47,18 @@ export interface BackupActivityDeps {
   now?: () => number;
 }
 
-let lastDetails: unknown;
+/** Latest progress of each running activity (several run at once on one worker). */
+const lastDetails = new WeakMap<Context, unknown>();
 
 function heartbeat(details: unknown): void {
-  lastDetails = details;
+  let ctx: Context;
   try {
-    Context.current().heartbeat(details);
+    ctx = Context.current();
   } catch {
-    /* called outside an activity (tests) */
+    return; // called outside an activity (tests)
   }
+  lastDetails.set(ctx, details);
+  ctx.heartbeat(details);
 }
 
 /**
@@ -64,13 +66,13 @@ function heartbeat(details: unknown): void {
  * that only a dead worker misses the heartbeat timeout.
  */
 async function withHeartbeats<T>(fn: () => Promise<T>): Promise<T> {
-  let ctx: Context | undefined;
+  let ctx: Context;
   try {
     ctx = Context.current();
   } catch {
     return fn();
   }
-  const timer = setInterval(() => ctx.heartbeat(lastDetails), 2000);
+  const timer = setInterval(() => ctx.heartbeat(lastDetails.get(ctx)), 2000);
   try {
     return await fn();
   } finally {
@@ -149,20 +151,11 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       archiveSha256: string;
     }): Promise<{ ok: true }> {
       const file = path.join(input.spec.destination, archiveName(input.id));
-      const size = fileSize(file);
-      if (size !== input.archiveBytes) {
-        throw ApplicationFailure.nonRetryable(
-          `archive ${file} has ${size ?? 'no'} bytes after writing, expected ${input.archiveBytes}`,
-          ERROR_TYPES.archiveCorrupted,
-        );
-      }
-      const { sha256 } = await withHeartbeats(() => fileSha256(file, (b) => heartbeat({ verified: b })));
-      if (sha256 !== input.archiveSha256) {
-        throw ApplicationFailure.nonRetryable(
-          `archive ${file} reads back with a different SHA-256 than was written`,
-          ERROR_TYPES.archiveCorrupted,
-        );
-      }
+      await withHeartbeats(() =>
+        checkArchiveChecksum(file, { ...input }, 'read back right after writing it', (b) =>
+          heartbeat({ verified: b }),
+        ),
+      );
       return { ok: true };
     },
 
@@ -295,7 +288,10 @@ export function createBackupActivities(deps: BackupActivityDeps) {
           `set ${input.spec.set} has no backups to drill`,
           ERROR_TYPES.backupNotFound,
         );
-      const m = loadManifestOrFail(input.spec.destination, input.spec.set, id);
+      // The listing already read it; an id not listed gets loadManifestOrFail's explanation.
+      const m =
+        listing.backups.find((b) => b.id === id) ??
+        loadManifestOrFail(input.spec.destination, input.spec.set, id);
       const target = drillDirectory(input.spec.set, id);
       rmSync(target, { recursive: true, force: true });
       try {

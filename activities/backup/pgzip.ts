@@ -54,18 +54,6 @@ export class ParallelGzipWriter {
     this.bytesIn += data.length;
   }
 
-  /** True when write() would not need to wait; lets callers batch small writes synchronously. */
-  get roomInBlock(): number {
-    return this.blockSize - this.fill;
-  }
-
-  /** Synchronous append that never fills the block; use when data.length <= roomInBlock - 1. */
-  writeSmall(data: Buffer): void {
-    data.copy(this.block, this.fill);
-    this.fill += data.length;
-    this.bytesIn += data.length;
-  }
-
   private async submit(): Promise<void> {
     const block = this.block.subarray(0, this.fill);
     this.queue.push(gzipAsync(block, { level: this.opts.level, chunkSize: 256 * 1024 }));
@@ -120,25 +108,12 @@ export async function fileSha256(
 
 /**
  * Streams a (multi-member) gzip file through `onChunk`, decompressing on the thread pool with
- * large buffers (small ones make zlib several times slower). Also hashes the compressed bytes.
+ * large buffers (small ones make zlib several times slower). Resolves with the bytes produced.
  */
-export async function gunzipFile(
-  file: string,
-  onChunk: (chunk: Buffer) => void,
-  opts: { hash?: boolean; onCompressed?: (bytes: number) => void } = {},
-): Promise<{ sha256: string | null; compressedBytes: number; bytesOut: number }> {
-  // Hashing the compressed bytes again costs a pass; callers that checked it already skip it.
-  const hash = opts.hash ? createHash('sha256') : undefined;
-  let compressedBytes = 0;
+export async function gunzipFile(file: string, onChunk: (chunk: Buffer) => void): Promise<number> {
   let bytesOut = 0;
   const source = createReadStream(file, { highWaterMark: 1 << 20 });
   const gunzip = zlib.createGunzip({ chunkSize: 1 << 20 });
-  source.on('data', (chunk: string | Buffer) => {
-    const c = chunk as Buffer;
-    hash?.update(c);
-    compressedBytes += c.length;
-    opts.onCompressed?.(compressedBytes);
-  });
   await new Promise<void>((resolve, reject) => {
     const fail = (err: Error): void => {
       source.destroy();
@@ -158,5 +133,5 @@ export async function gunzipFile(
     gunzip.once('end', resolve);
     source.pipe(gunzip);
   });
-  return { sha256: hash ? hash.digest('hex') : null, compressedBytes, bytesOut };
+  return bytesOut;
 }

@@ -27,30 +27,33 @@ export function loadManifestOrFail(destination: string, set: string, id: string)
   }
 }
 
-/** Checks the archive's size and SHA-256 against the manifest without decompressing it. */
+/**
+ * Checks an archive's size and SHA-256 against what its manifest (or the run that wrote it)
+ * says, without decompressing it. `after` finishes the messages ("nothing was written").
+ */
 export async function checkArchiveChecksum(
-  destination: string,
-  m: Manifest,
+  file: string,
+  want: { id: string; archiveBytes: number; archiveSha256: string },
+  after: string,
   onProgress?: (bytes: number) => void,
 ): Promise<void> {
-  const file = path.join(destination, archiveName(m.id));
   const size = fileSize(file);
   if (size === undefined) {
     throw ApplicationFailure.nonRetryable(
-      `archive ${file} of backup ${m.id} is missing`,
+      `archive ${file} of backup ${want.id} is missing`,
       ERROR_TYPES.archiveMissing,
     );
   }
-  if (size !== m.archiveBytes) {
+  if (size !== want.archiveBytes) {
     throw ApplicationFailure.nonRetryable(
-      `archive ${file} has ${size} bytes, its manifest says ${m.archiveBytes} (truncated or altered); nothing was written`,
+      `archive ${file} has ${size} bytes, its manifest says ${want.archiveBytes} (truncated or altered); ${after}`,
       ERROR_TYPES.archiveCorrupted,
     );
   }
   const { sha256 } = await fileSha256(file, onProgress);
-  if (sha256 !== m.archiveSha256) {
+  if (sha256 !== want.archiveSha256) {
     throw ApplicationFailure.nonRetryable(
-      `archive ${file} fails its SHA-256 check (corrupted); nothing was written`,
+      `archive ${file} fails its SHA-256 check (corrupted); ${after}`,
       ERROR_TYPES.archiveCorrupted,
     );
   }
@@ -112,7 +115,9 @@ export async function restoreBackup(req: RestoreRequest, hooks: RestoreHooks): P
 
   const m = loadManifestOrFail(req.destination, req.set, req.id);
   // The whole archive is checked before anything is written anywhere.
-  await checkArchiveChecksum(req.destination, m, (b) => hooks.onProgress?.('checksum', b));
+  await checkArchiveChecksum(path.join(req.destination, archiveName(m.id)), m, 'nothing was written', (b) =>
+    hooks.onProgress?.('checksum', b),
+  );
 
   const parent = path.dirname(target);
   mkdirSync(parent, { recursive: true });
@@ -183,7 +188,7 @@ export async function verifyOne(
     };
   }
   try {
-    await checkArchiveChecksum(destination, m, onProgress);
+    await checkArchiveChecksum(path.join(destination, archiveName(id)), m, 'nothing was written', onProgress);
     if (deep) {
       const r = await extractArchive({ archive: path.join(destination, archiveName(id)), manifest: m });
       return {

@@ -80,17 +80,30 @@ export interface Listing {
   partials: string[];
 }
 
-/** Backups in a destination, oldest first. A missing destination is an empty listing. */
-export function listDestination(dir: string, set?: string): Listing {
-  let names: string[];
+/** Names in a destination; a missing destination is empty. */
+function namesIn(dir: string): string[] {
   try {
-    names = readdirSync(dir);
+    return readdirSync(dir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-      return { backups: [], unreadable: [], damaged: [], orphans: [], partials: [] };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
+}
+
+/** Work of interrupted runs, from the names alone (no manifest is read). */
+function leftovers(names: string[]): Pick<Listing, 'orphans' | 'partials'> {
   const have = new Set(names);
+  const orphans = names
+    .filter((n) => n.endsWith(ARCHIVE_SUFFIX) && BACKUP_ID_PATTERN.test(n.slice(0, -ARCHIVE_SUFFIX.length)))
+    .map((n) => n.slice(0, -ARCHIVE_SUFFIX.length))
+    .filter((id) => !have.has(manifestName(id)));
+  const partials = names.filter((n) => n.startsWith('.') && n.endsWith(PARTIAL_SUFFIX));
+  return { orphans, partials };
+}
+
+/** Backups in a destination, oldest first. A missing destination is an empty listing. */
+export function listDestination(dir: string, set?: string): Listing {
+  const names = namesIn(dir);
   const backups: BackupInfo[] = [];
   const unreadable: Listing['unreadable'] = [];
   const damaged: Listing['damaged'] = [];
@@ -116,13 +129,8 @@ export function listDestination(dir: string, set?: string): Listing {
     }
   }
   backups.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const orphans = names
-    .filter((n) => n.endsWith(ARCHIVE_SUFFIX) && BACKUP_ID_PATTERN.test(n.slice(0, -ARCHIVE_SUFFIX.length)))
-    .map((n) => n.slice(0, -ARCHIVE_SUFFIX.length))
-    .filter((id) => !have.has(manifestName(id)));
-  const partials = names.filter((n) => n.startsWith('.') && n.endsWith(PARTIAL_SUFFIX));
   damaged.sort((a, b) => (a.id < b.id ? -1 : 1));
-  return { backups, unreadable, damaged, orphans, partials };
+  return { backups, unreadable, damaged, ...leftovers(names) };
 }
 
 /**
@@ -130,7 +138,7 @@ export function listDestination(dir: string, set?: string): Listing {
  * written (except `keepId`, the run in progress). Safe because one backup per set runs at a time.
  */
 export function cleanLeftovers(dir: string, keepId?: string): string[] {
-  const l = listDestination(dir);
+  const l = leftovers(namesIn(dir));
   const removed: string[] = [];
   for (const p of l.partials) {
     if (keepId && p.startsWith(`.${keepId}.`)) continue;

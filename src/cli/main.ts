@@ -97,6 +97,16 @@ function failureMessage(err: unknown, host?: string): string {
   return e?.message ?? String(err);
 }
 
+/** Connects as the global flags say, runs `fn`, and always closes the connection. */
+async function withClient<T>(cmd: Command, fn: (client: Client) => Promise<T>): Promise<T> {
+  const conn = await connectClient(globals(cmd));
+  try {
+    return await fn(conn.client);
+  } finally {
+    await conn.close();
+  }
+}
+
 /** Runs host-bound work; a failed workflow becomes one line that says what went wrong. */
 async function onHost<T>(client: Client, host: string, what: string, fn: () => Promise<T>): Promise<T> {
   await warnIfHostDown(client, host);
@@ -195,9 +205,8 @@ export function buildProgram(): Command {
     .option('--json', 'print {"created":[...],"updated":[...],"deleted":[...],"unchanged":[...]}')
     .action(async (file: string, opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const cfg = loadConfig(file);
-      const conn = await connectClient(globals(cmd));
-      try {
-        const r = await applyConfig(conn.client, cfg, { dryRun: !!opts.dryRun });
+      await withClient(cmd, async (client) => {
+        const r = await applyConfig(client, cfg, { dryRun: !!opts.dryRun });
         if (opts.json) {
           json({
             created: r.created,
@@ -226,9 +235,7 @@ export function buildProgram(): Command {
           for (const c of r.conflicts) console.error(`conflict: ${c}`);
           process.exitCode = EXIT.failure;
         }
-      } finally {
-        await conn.close();
-      }
+      });
     });
 
   program
@@ -305,9 +312,8 @@ export function buildProgram(): Command {
     .description('list the hosts whose worker is live right now')
     .option('--json', 'print [{"host","version","uptimeSeconds",...}]')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const conn = await connectClient(globals(cmd));
-      try {
-        const { hosts, source } = await listLiveHosts(conn.client);
+      await withClient(cmd, async (client) => {
+        const { hosts, source } = await listLiveHosts(client);
         if (opts.json) return json(hosts);
         if (hosts.length === 0) console.log('No live host workers.');
         else
@@ -324,9 +330,7 @@ export function buildProgram(): Command {
           );
         if (source === 'pollers')
           console.error('(server has no worker heartbeats; liveness from pollers, up to ~1 minute stale)');
-      } finally {
-        await conn.close();
-      }
+      });
     });
 
   program
@@ -343,10 +347,9 @@ export function buildProgram(): Command {
         if (!(err instanceof ConfigError)) throw err;
         if (opts.config !== DEFAULT_CONFIG_PATH) throw err;
       }
-      const conn = await connectClient(globals(cmd));
-      try {
-        const report = await collectStatus(conn.client, cfg);
-        const backups = cfg ? await backupStatus(conn.client, cfg) : [];
+      await withClient(cmd, async (client) => {
+        const report = await collectStatus(client, cfg);
+        const backups = cfg ? await backupStatus(client, cfg) : [];
         if (opts.json) return json({ ...report, backups });
         printTable(
           ['HOST', 'STATE', 'SNAPSHOT AGE', 'CPU', 'MEM', 'FULLEST FS', 'NET RX/TX', 'NOTE'],
@@ -398,9 +401,7 @@ export function buildProgram(): Command {
             ]),
           );
         }
-      } finally {
-        await conn.close();
-      }
+      });
     });
 
   const backup = program.command('backup').description('run, list, verify and prune the backups of a set');
@@ -415,10 +416,9 @@ export function buildProgram(): Command {
     .option('--json', 'print the result (or the started workflow) as JSON')
     .action(async (set: string, opts: { config: string; wait?: boolean; json?: boolean }, cmd: Command) => {
       const b = findSet(loadConfig(opts.config), set);
-      const conn = await connectClient(globals(cmd));
-      try {
-        await warnIfHostDown(conn.client, b.spec.host);
-        const handle = await startBackup(conn.client, b.spec, 'manual');
+      await withClient(cmd, async (client) => {
+        await warnIfHostDown(client, b.spec.host);
+        const handle = await startBackup(client, b.spec, 'manual');
         if (!opts.wait) {
           if (opts.json) return json({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId });
           console.log(
@@ -434,9 +434,7 @@ export function buildProgram(): Command {
         }
         if (opts.json) return json(r);
         printBackupResult(r);
-      } finally {
-        await conn.close();
-      }
+      });
     });
 
   backup
@@ -447,10 +445,9 @@ export function buildProgram(): Command {
     .option('--json', 'print the listing as JSON')
     .action(async (set: string, opts: { config: string; json?: boolean }, cmd: Command) => {
       const b = findSet(loadConfig(opts.config), set);
-      const conn = await connectClient(globals(cmd));
-      try {
-        const l = await onHost(conn.client, b.spec.host, `listing backups of ${set}`, () =>
-          listBackups(conn.client, b.spec),
+      await withClient(cmd, async (client) => {
+        const l = await onHost(client, b.spec.host, `listing backups of ${set}`, () =>
+          listBackups(client, b.spec),
         );
         if (opts.json) return json(l);
         if (l.backups.length === 0)
@@ -473,9 +470,7 @@ export function buildProgram(): Command {
           console.log(
             `archives without a manifest (interrupted runs, removed by the next backup): ${l.orphans.join(', ')}`,
           );
-      } finally {
-        await conn.close();
-      }
+      });
     });
 
   backup
@@ -498,10 +493,9 @@ export function buildProgram(): Command {
       ) => {
         if (id && opts.all) throw new BadInput('give a backup ID or --all, not both');
         const b = findSet(loadConfig(opts.config), set);
-        const conn = await connectClient(globals(cmd));
-        try {
-          const reports = await onHost(conn.client, b.spec.host, `verify of ${set}`, () =>
-            verifyBackups(conn.client, b.spec, {
+        await withClient(cmd, async (client) => {
+          const reports = await onHost(client, b.spec.host, `verify of ${set}`, () =>
+            verifyBackups(client, b.spec, {
               ...(id ? { ids: [id] } : {}),
               deep: !opts.quick,
             }),
@@ -514,9 +508,7 @@ export function buildProgram(): Command {
               reports.map((r) => [r.id, r.status, r.detail]),
             );
           if (reports.some((r) => r.status !== 'ok')) process.exitCode = EXIT.failure;
-        } finally {
-          await conn.close();
-        }
+        });
       },
     );
 
@@ -531,10 +523,9 @@ export function buildProgram(): Command {
     .option('--json', 'print the decisions as JSON')
     .action(async (set: string, opts: { config: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const b = findSet(loadConfig(opts.config), set);
-      const conn = await connectClient(globals(cmd));
-      try {
-        const r = await onHost(conn.client, b.spec.host, `prune of ${set}`, () =>
-          pruneBackups(conn.client, b.spec, { dryRun: !!opts.dryRun }),
+      await withClient(cmd, async (client) => {
+        const r = await onHost(client, b.spec.host, `prune of ${set}`, () =>
+          pruneBackups(client, b.spec, { dryRun: !!opts.dryRun }),
         );
         if (opts.json) return json({ dryRun: !!opts.dryRun, backups: r.decisions, removed: r.removed });
         printTable(
@@ -549,9 +540,7 @@ export function buildProgram(): Command {
         console.log(
           `${r.decisions.filter((d) => d.keep).length} kept, ${r.decisions.filter((d) => !d.keep).length} ${opts.dryRun ? 'to remove (dry run)' : 'removed'}`,
         );
-      } finally {
-        await conn.close();
-      }
+      });
     });
 
   backup
@@ -564,11 +553,10 @@ export function buildProgram(): Command {
     .action(
       async (set: string, id: string | undefined, opts: { config: string; json?: boolean }, cmd: Command) => {
         const b = findSet(loadConfig(opts.config), set);
-        const conn = await connectClient(globals(cmd));
-        try {
+        await withClient(cmd, async (client) => {
           let r;
           try {
-            r = await drillBackup(conn.client, b.spec, id);
+            r = await drillBackup(client, b.spec, id);
           } catch (err) {
             throw new OperationFailed(`restore drill of ${set} failed: ${failureMessage(err, b.spec.host)}`);
           }
@@ -576,9 +564,7 @@ export function buildProgram(): Command {
           console.log(
             `drill ok: backup ${r.id} of ${set} restored and checked (${r.files} files, ${bytes(r.bytes)}) in ${formatDuration(r.durationMs)}`,
           );
-        } finally {
-          await conn.close();
-        }
+        });
       },
     );
 
@@ -629,14 +615,13 @@ export function buildProgram(): Command {
         }
         const to = path.resolve(opts.to);
         const at = opts.at !== undefined ? parseTime(opts.at) : undefined;
-        const conn = await connectClient(globals(cmd));
-        try {
+        await withClient(cmd, async (client) => {
           const { handle, backup: picked } = await onHost(
-            conn.client,
+            client,
             b.spec.host,
             `listing backups of ${set}`,
             () =>
-              startRestore(conn.client, b.spec, {
+              startRestore(client, b.spec, {
                 to,
                 ...(opts.id ? { id: opts.id } : {}),
                 ...(at !== undefined ? { at } : {}),
@@ -667,9 +652,7 @@ export function buildProgram(): Command {
           }
           if (opts.json) return json(r);
           printRestoreResult(r);
-        } finally {
-          await conn.close();
-        }
+        });
       },
     );
 

@@ -121,25 +121,23 @@ function checkBackups(doc: Obj, hosts: Set<string>, baseDir: string, issues: Iss
 
     const names = new Set<string>();
     commands.forEach((c, i) => {
-      if (!isObj(c)) return;
-      if (typeof c.name === 'string') {
-        if (names.has(c.name))
-          issues.add([...at, 'commands', i, 'name'], `duplicate command name "${c.name}" in this set`);
-        names.add(c.name);
-      }
-      if (c.shell === true && Array.isArray(c.argv) && c.argv.length !== 1) {
-        issues.add(
-          [...at, 'commands', i, 'argv'],
-          'with shell: true, argv must be one string: the shell script to run',
-        );
-      }
+      if (!isObj(c) || typeof c.name !== 'string') return;
+      if (names.has(c.name))
+        issues.add([...at, 'commands', i, 'name'], `duplicate command name "${c.name}" in this set`);
+      names.add(c.name);
     });
-    for (const kind of ['pre', 'post'] as const) {
-      const hooks = isObj(item.hooks) && Array.isArray(item.hooks[kind]) ? item.hooks[kind] : [];
-      hooks.forEach((h, i) => {
-        if (isObj(h) && h.shell === true && Array.isArray(h.argv) && h.argv.length !== 1) {
+    // Everything that runs a command: dump commands and both kinds of hooks.
+    const hooks = isObj(item.hooks) ? item.hooks : {};
+    const runnable: Array<[PathSegment[], unknown[]]> = [
+      [[...at, 'commands'], commands],
+      [[...at, 'hooks', 'pre'], Array.isArray(hooks.pre) ? hooks.pre : []],
+      [[...at, 'hooks', 'post'], Array.isArray(hooks.post) ? hooks.post : []],
+    ];
+    for (const [where, list] of runnable) {
+      list.forEach((c, i) => {
+        if (isObj(c) && c.shell === true && Array.isArray(c.argv) && c.argv.length !== 1) {
           issues.add(
-            [...at, 'hooks', kind, i, 'argv'],
+            [...where, i, 'argv'],
             'with shell: true, argv must be one string: the shell script to run',
           );
         }

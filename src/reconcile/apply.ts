@@ -2,12 +2,19 @@
 import type { Client, Connection, ScheduleDescription, ScheduleOptions } from '@temporalio/client';
 import { ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { CONTROLLER_KINDS, MEMO, PRODUCT, SA, SHARED_TASK_QUEUE } from '../common/constants';
+import {
+  CONTROLLER_KINDS,
+  MEMO,
+  PRODUCT,
+  SA,
+  searchAttributePairs,
+  SHARED_TASK_QUEUE,
+} from '../common/constants';
 import type { HaConfig } from '../config/load';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { reconfigureSignal } from '../../workflows/controller';
 import type { Desired, DesiredController, DesiredSchedule } from './desired';
-import { desiredState, searchAttributes } from './desired';
+import { desiredState } from './desired';
 import type { Observed, Plan, PlanSummary, Step } from './plan';
 import { computePlan, conflicts, isOwnedId, summarise } from './plan';
 
@@ -93,7 +100,7 @@ async function startController(client: Client, d: DesiredController): Promise<vo
     taskQueue: SHARED_TASK_QUEUE,
     args: [d.input],
     memo: { [MEMO.managedBy]: PRODUCT, [MEMO.configHash]: d.hash },
-    typedSearchAttributes: searchAttributes(d.kind, d.target),
+    typedSearchAttributes: searchAttributePairs(d.kind, d.target),
     staticSummary: d.summary,
     // A closed run with this ID (terminated, failed) is replaced; a running one is an error.
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',

@@ -53,24 +53,56 @@ export function contentHash(value: unknown): string {
     .slice(0, 16);
 }
 
-export const searchAttributes = searchAttributePairs;
+/** A Schedule that starts one workflow on the shared queue, ID'd like the schedule itself. */
+interface ScheduledWorkflow {
+  id: string;
+  kind: Kind;
+  target: string;
+  host?: string;
+  summary: string;
+  spec: ScheduleSpec;
+  workflowType: string;
+  args: unknown[];
+  policies: ScheduleOptions['policies'];
+  workflowExecutionTimeout?: number;
+}
 
-function schedule(
-  id: string,
-  kind: Kind,
-  target: string,
-  summary: string,
-  options: Omit<ScheduleOptions, 'scheduleId' | 'memo'>,
-): DesiredSchedule {
+function schedule(w: ScheduledWorkflow): DesiredSchedule {
+  const sa = searchAttributePairs(w.kind, w.target, w.host);
+  const options: DesiredSchedule['options'] = {
+    spec: w.spec,
+    action: {
+      type: 'startWorkflow',
+      workflowType: w.workflowType,
+      workflowId: w.id,
+      taskQueue: SHARED_TASK_QUEUE,
+      args: w.args,
+      ...(w.workflowExecutionTimeout !== undefined
+        ? { workflowExecutionTimeout: w.workflowExecutionTimeout }
+        : {}),
+      typedSearchAttributes: sa,
+      staticSummary: w.summary,
+    },
+    policies: w.policies,
+    typedSearchAttributes: sa,
+  };
   // typedSearchAttributes hold key objects; hash their plain form.
   const hashable = {
     ...options,
     typedSearchAttributes: undefined,
     action: { ...options.action, typedSearchAttributes: undefined },
-    kind,
-    target,
+    kind: w.kind,
+    target: w.target,
   };
-  return { type: 'schedule', id, kind, target, summary, options, hash: contentHash(hashable) };
+  return {
+    type: 'schedule',
+    id: w.id,
+    kind: w.kind,
+    target: w.target,
+    summary: w.summary,
+    options,
+    hash: contentHash(hashable),
+  };
 }
 
 function controller(
@@ -116,21 +148,17 @@ export function desiredState(config: HaConfig): Desired[] {
     const input: HealthSnapshotInput = { hosts: h.hosts, timeoutMs: h.timeoutMs };
     const summary = `health snapshot of ${h.hosts.join(', ')} every ${formatDuration(h.intervalMs)}`;
     out.push(
-      schedule(IDS.healthSchedule(), KIND.health, 'fleet', summary, {
+      schedule({
+        id: IDS.healthSchedule(),
+        kind: KIND.health,
+        target: 'fleet',
+        summary,
         spec: { intervals: [{ every: h.intervalMs }] },
-        action: {
-          type: 'startWorkflow',
-          workflowType: WORKFLOW_TYPES.healthSnapshot,
-          workflowId: IDS.healthWorkflow(),
-          taskQueue: SHARED_TASK_QUEUE,
-          args: [input],
-          // A run can never usefully outlive the next one.
-          workflowExecutionTimeout: Math.max(h.intervalMs, h.timeoutMs * 3),
-          typedSearchAttributes: searchAttributes(KIND.health, 'fleet'),
-          staticSummary: summary,
-        },
+        workflowType: WORKFLOW_TYPES.healthSnapshot,
+        args: [input],
+        // A run can never usefully outlive the next one.
+        workflowExecutionTimeout: Math.max(h.intervalMs, h.timeoutMs * 3),
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
-        typedSearchAttributes: searchAttributes(KIND.health, 'fleet'),
       }),
     );
   }
@@ -152,70 +180,50 @@ function describeSchedule(s: ScheduleConfig, timezone: string): string {
 
 function backupSchedules(b: BackupSetConfig): DesiredSchedule[] {
   const { spec } = b;
+  const common = {
+    target: spec.set,
+    host: spec.host,
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: 3_600_000 },
+  };
+  const when = (s: ScheduleConfig): string => describeSchedule(s, spec.timezone);
   const out: DesiredSchedule[] = [];
-  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: 3_600_000 };
   if (b.schedule) {
-    const summary = `backup of ${spec.set} on ${spec.host}, ${describeSchedule(b.schedule, spec.timezone)}`;
     out.push(
-      schedule(IDS.backupSchedule(spec.set), KIND.backup, spec.set, summary, {
+      schedule({
+        ...common,
+        id: IDS.backupSchedule(spec.set),
+        kind: KIND.backup,
+        summary: `backup of ${spec.set} on ${spec.host}, ${when(b.schedule)}`,
         spec: scheduleSpec(b.schedule, spec.timezone, b.jitterMs),
-        action: {
-          type: 'startWorkflow',
-          workflowType: WORKFLOW_TYPES.scheduledBackup,
-          workflowId: IDS.backupSchedule(spec.set),
-          taskQueue: SHARED_TASK_QUEUE,
-          args: [{ spec, trigger: 'schedule' }],
-          typedSearchAttributes: searchAttributes(KIND.backup, spec.set, spec.host),
-          staticSummary: summary,
-        },
-        policies,
-        typedSearchAttributes: searchAttributes(KIND.backup, spec.set, spec.host),
+        workflowType: WORKFLOW_TYPES.scheduledBackup,
+        args: [{ spec, trigger: 'schedule' }],
       }),
     );
   }
   if (b.verify) {
-    const summary = `verify ${b.verify.sample} backup(s) of ${spec.set}, ${describeSchedule(b.verify.schedule, spec.timezone)}`;
+    const { sample } = b.verify;
     out.push(
-      schedule(IDS.backupVerifySchedule(spec.set), KIND.backupVerify, spec.set, summary, {
+      schedule({
+        ...common,
+        id: IDS.backupVerifySchedule(spec.set),
+        kind: KIND.backupVerify,
+        summary: `verify ${sample} backup(s) of ${spec.set}, ${when(b.verify.schedule)}`,
         spec: scheduleSpec(b.verify.schedule, spec.timezone, b.jitterMs),
-        action: {
-          type: 'startWorkflow',
-          workflowType: WORKFLOW_TYPES.backupVerify,
-          workflowId: IDS.backupVerifySchedule(spec.set),
-          taskQueue: SHARED_TASK_QUEUE,
-          args: [
-            {
-              set: spec.set,
-              host: spec.host,
-              destination: spec.destination,
-              sample: b.verify.sample,
-              deep: true,
-            },
-          ],
-          typedSearchAttributes: searchAttributes(KIND.backupVerify, spec.set, spec.host),
-          staticSummary: summary,
-        },
-        policies,
-        typedSearchAttributes: searchAttributes(KIND.backupVerify, spec.set, spec.host),
+        workflowType: WORKFLOW_TYPES.backupVerify,
+        args: [{ set: spec.set, host: spec.host, destination: spec.destination, sample, deep: true }],
       }),
     );
   }
   if (b.drill) {
-    const summary = `restore drill of ${spec.set}, ${describeSchedule(b.drill.schedule, spec.timezone)}`;
     out.push(
-      schedule(IDS.backupDrillSchedule(spec.set), KIND.backupDrill, spec.set, summary, {
+      schedule({
+        ...common,
+        id: IDS.backupDrillSchedule(spec.set),
+        kind: KIND.backupDrill,
+        summary: `restore drill of ${spec.set}, ${when(b.drill.schedule)}`,
         spec: scheduleSpec(b.drill.schedule, spec.timezone, b.jitterMs),
-        action: {
-          type: 'startWorkflow',
-          workflowType: WORKFLOW_TYPES.backupDrill,
-          workflowId: IDS.backupDrillSchedule(spec.set),
-          taskQueue: SHARED_TASK_QUEUE,
-          args: [{ spec }],
-          typedSearchAttributes: searchAttributes(KIND.backupDrill, spec.set, spec.host),
-          staticSummary: summary,
-        },
-        policies,
-        typedSearchAttributes: searchAttributes(KIND.backupDrill, spec.set, spec.host),
+        workflowType: WORKFLOW_TYPES.backupDrill,
+        args: [{ spec }],
       }),
     );
   }

@@ -214,38 +214,17 @@ describe('backup and restore through hactl', () => {
     const [b1, b2, b3] = results.map((x) => Date.parse(x.createdAt));
     const between = new Date((b1! + b2!) / 2).toISOString();
     const to = path.join(tmp.dir, 'restore-at');
-    const r = (await cli<RestoreResult>(['restore', 'demo', '--to', to, '--at', between, '--wait', '--json']))
-      .out;
+    const restoreAt = async (at: string, ...extra: string[]): Promise<RestoreResult> =>
+      (await cli<RestoreResult>(['restore', 'demo', '--to', to, '--at', at, '--wait', '--json', ...extra]))
+        .out;
+    const r = await restoreAt(between);
     expect(r.id).toBe(results[0]!.id);
     expect(readFileSync(path.join(to, src.slice(1), 'name with spaces.txt'), 'utf8')).toBe('spaces\n');
     // Exactly at a backup's time picks that backup; later than all picks the newest.
-    const exact = (
-      await cli<RestoreResult>([
-        'restore',
-        'demo',
-        '--to',
-        to,
-        '--at',
-        results[1]!.createdAt,
-        '--wait',
-        '--json',
-      ])
-    ).out;
+    const exact = await restoreAt(results[1]!.createdAt);
     expect(exact.id).toBe(results[1]!.id);
     expect(exact.previous).toMatch(/restore-at\.ha-previous-/);
-    const after = (
-      await cli<RestoreResult>([
-        'restore',
-        'demo',
-        '--to',
-        to,
-        '--at',
-        new Date(b3! + 60_000).toISOString(),
-        '--wait',
-        '--json',
-        '--discard-previous',
-      ])
-    ).out;
+    const after = await restoreAt(new Date(b3! + 60_000).toISOString(), '--discard-previous');
     expect(after.id).toBe(results[2]!.id);
     expect(after.previous).toBeNull();
     expect(readFileSync(path.join(to, src.slice(1), 'name with spaces.txt'), 'utf8')).toBe(

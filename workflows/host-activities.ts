@@ -1,0 +1,42 @@
+// Proxies for activities that run on one host's queue, with the defaults every host-bound step
+// shares. One place for them, so that a new step cannot forget the schedule-to-start limit.
+import { proxyActivities } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import type { ActivityOptions } from '@temporalio/workflow';
+import type { HostActivities } from '../activities';
+import { hostTaskQueue } from '../src/common/constants';
+
+export interface HostStepOptions {
+  startToCloseTimeout: Duration;
+  heartbeatTimeout?: Duration;
+  /** A host whose worker is down fails the step after this long instead of waiting forever. */
+  scheduleToStartTimeout?: Duration;
+  retry: ActivityOptions['retry'];
+}
+
+export function hostActivities(host: string, o: HostStepOptions) {
+  return proxyActivities<HostActivities>({
+    taskQueue: hostTaskQueue(host),
+    scheduleToStartTimeout: o.scheduleToStartTimeout ?? '10 minutes',
+    startToCloseTimeout: o.startToCloseTimeout,
+    ...(o.heartbeatTimeout !== undefined ? { heartbeatTimeout: o.heartbeatTimeout } : {}),
+    retry: o.retry,
+  });
+}
+
+/** Long steps (archive, restore, verify): they heartbeat, and are retried from scratch. */
+export function longHostActivities(
+  host: string,
+  o: { heartbeatTimeout: Duration; maximumAttempts: number; maximumInterval?: Duration },
+) {
+  return hostActivities(host, {
+    startToCloseTimeout: '24 hours',
+    heartbeatTimeout: o.heartbeatTimeout,
+    retry: {
+      initialInterval: '2 seconds',
+      backoffCoefficient: 2,
+      maximumAttempts: o.maximumAttempts,
+      ...(o.maximumInterval !== undefined ? { maximumInterval: o.maximumInterval } : {}),
+    },
+  });
+}
