@@ -215,7 +215,7 @@ export async function benchBackup(
             keepPrevious: false,
             allowExternalSymlinks: false,
           },
-          { host: 'bench' },
+          { host: 'bench', stateDir: path.join(out, 'state') },
         ),
       );
     const runTar = (): number => timed(() => execFileSync('tar', ['-xzf', tarFile, '-C', b]));

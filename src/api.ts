@@ -35,6 +35,11 @@ export {
   BackupInProgress,
   NoSuchBackup,
   UnknownBackupSet,
+  InvalidTime,
+  InvalidRestoreTarget,
+  RestoreInProgress,
+  RestoreRefused,
+  restoreProtection,
 } from './backups';
 export type { RestoreOptions, BackupSetStatus } from './backups';
 export type * from './common/backup';

@@ -1,10 +1,24 @@
 // Typed client operations for backups and restores: what `hactl backup ...` and `hactl restore`
 // do, for programs that start them themselves.
 import type { Client, WorkflowHandleWithFirstExecutionRunId as WorkflowHandle } from '@temporalio/client';
-import { ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import type { BackupInfo, BackupResult, BackupSetSpec, RestoreResult, VerifyReport } from './common/backup';
+import {
+  ScheduleNotFoundError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+} from '@temporalio/client';
+import type {
+  BackupInfo,
+  BackupResult,
+  BackupSetSpec,
+  RestoreCheck,
+  RestoreProtect,
+  RestoreResult,
+  VerifyReport,
+} from './common/backup';
+import { normaliseAbsolute, restoreTargetError } from './common/backup';
+import { ERROR_TYPES } from './common/errors';
 import { IDS, KIND, searchAttributePairs, SHARED_TASK_QUEUE, WORKFLOW_TYPES } from './common/constants';
-import { parseDuration } from './common/duration';
+import { parseTimeInput } from './common/time';
 import type { RetentionDecision } from './common/retention';
 import type { BackupSetConfig, HaConfig } from './config/load';
 import type { BackupListResult } from '../workflows/backup-admin';
@@ -126,27 +140,20 @@ export async function drillBackup(
   });
 }
 
+/** Text given as a time that is not one (exit 2, bad input). */
+export class InvalidTime extends Error {
+  override name = 'InvalidTime';
+}
+
 /**
  * A point in time as operators type it: ISO 8601 ("2026-11-27T02:00:00Z", "2026-11-27 02:00",
- * "2026-11-27"), or relative ("90m ago", "2d ago"). Times without an offset are UTC.
+ * "2026-11-27"), or relative ("90m ago", "2d ago"). Times without an offset are UTC. Dates that
+ * do not exist and anything else are refused with InvalidTime.
  */
 export function parseTime(text: string, nowMs = Date.now()): number {
-  const t = text.trim();
-  const rel = /^(.+?)\s+ago$/i.exec(t);
-  if (rel) {
-    const d = parseDuration(rel[1]!);
-    if ('ms' in d) return nowMs - d.ms;
-  }
-  let iso = t.replace(' ', 'T');
-  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) iso += 'T23:59:59.999';
-  if (/^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(iso)) iso += 'Z';
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) {
-    throw new NoSuchBackup(
-      `cannot read the time "${text}": write ISO 8601 such as 2026-11-27T02:00:00Z, or "2h ago"`,
-    );
-  }
-  return ms;
+  const r = parseTimeInput(text, nowMs);
+  if ('error' in r) throw new InvalidTime(r.error);
+  return r.ms;
 }
 
 /** Picks a backup by id, by time (newest at or before it) or the newest. Pure. */
@@ -188,6 +195,7 @@ export function pickBackup(
 }
 
 export interface RestoreOptions {
+  /** Absolute directory on the restoring host; relative, empty or ".." paths are refused. */
   to: string;
   id?: string;
   at?: number;
@@ -195,14 +203,61 @@ export interface RestoreOptions {
   host?: string;
   keepPrevious?: boolean;
   allowExternalSymlinks?: boolean;
+  /**
+   * Paths the restore must never replace: every set's destination and sources on the
+   * restoring host. `restoreProtection(config, host)` gives them; the set's own destination
+   * is always protected.
+   */
+  protect?: RestoreProtect;
+  /** Allow a target that is, contains or lies inside a backed-up source. */
+  intoSource?: boolean;
+  /** At most this many bytes of restored data per second. */
+  maxBytesPerSec?: number;
 }
 
-/** Resolves the backup (by id, time or newest) and starts restore:<set>:<id>. */
+/** Bad restore target: refused before anything runs (exit 2). */
+export class InvalidRestoreTarget extends Error {
+  override name = 'InvalidRestoreTarget';
+}
+
+/** Another restore into the same directory is running (exit 1). */
+export class RestoreInProgress extends Error {
+  override name = 'RestoreInProgress';
+}
+
+/** A restore's preflight on its host failed for a reason that is not bad input (exit 1). */
+export class RestoreRefused extends Error {
+  override name = 'RestoreRefused';
+}
+
+/** Destinations and sources of every set whose host is `host`: what a restore there must not replace. */
+export function restoreProtection(config: HaConfig, host: string): RestoreProtect {
+  const sets = config.backups.filter((b) => b.spec.host === host);
+  return {
+    destinations: sets.map((b) => ({ set: b.spec.set, path: b.spec.destination })),
+    sources: sets.flatMap((b) => b.spec.sources.map((s) => ({ set: b.spec.set, path: s.path }))),
+  };
+}
+
+function innermost(err: unknown): { type?: string; message: string } {
+  let e = err as { cause?: unknown; message?: string; type?: string };
+  while (e?.cause) e = e.cause;
+  return { ...(e?.type ? { type: e.type } : {}), message: e?.message ?? String(err) };
+}
+
+/**
+ * Resolves the backup (by id, time or newest), checks the target on the restoring host (real
+ * paths, mount points, free space, another restore in progress) and only then starts
+ * restore:<set>:<id>:<host>:<target>.
+ */
 export async function startRestore(
   client: Client,
   spec: BackupSetSpec,
   opts: RestoreOptions,
-): Promise<{ handle: WorkflowHandle; backup: BackupInfo }> {
+): Promise<{ handle: WorkflowHandle; backup: BackupInfo; check: RestoreCheck }> {
+  const bad = restoreTargetError(opts.to);
+  if (bad) throw new InvalidRestoreTarget(bad);
+  const to = normaliseAbsolute(opts.to);
   const listing = await listBackups(client, spec);
   const backup = pickBackup(
     spec.set,
@@ -215,22 +270,55 @@ export async function startRestore(
     set: spec.set,
     id: backup.id,
     destination: spec.destination,
-    target: opts.to,
+    target: to,
     keepPrevious: opts.keepPrevious ?? true,
     allowExternalSymlinks: opts.allowExternalSymlinks ?? false,
+    ...(opts.protect ? { protect: opts.protect } : {}),
+    ...(opts.intoSource ? { intoSource: true } : {}),
+    ...(opts.maxBytesPerSec ? { maxBytesPerSec: opts.maxBytesPerSec } : {}),
     host,
   };
-  const handle = await client.workflow.start(WORKFLOW_TYPES.restore, {
-    workflowId: IDS.restoreWorkflow(spec.set, backup.id),
-    taskQueue: SHARED_TASK_QUEUE,
-    args: [input],
-    typedSearchAttributes: searchAttributePairs(KIND.restore, spec.set, host),
-    staticSummary: `restore of ${spec.set} backup ${backup.id} into ${opts.to} on ${host}`,
-    workflowIdConflictPolicy: 'FAIL',
-  });
-  return { handle, backup };
+  let check: RestoreCheck;
+  try {
+    check = await client.workflow.execute(WORKFLOW_TYPES.restoreCheck, {
+      workflowId: IDS.restoreCheckWorkflow(spec.set, Date.now()),
+      taskQueue: SHARED_TASK_QUEUE,
+      args: [input],
+      typedSearchAttributes: searchAttributePairs(KIND.backupAdmin, spec.set, host),
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    const cause = innermost(err);
+    if (cause.type === ERROR_TYPES.restoreTargetInvalid) throw new InvalidRestoreTarget(cause.message);
+    if (cause.type === ERROR_TYPES.restoreInProgress) throw new RestoreInProgress(cause.message);
+    if (cause.type === ERROR_TYPES.backupNotFound) throw new NoSuchBackup(cause.message);
+    throw new RestoreRefused(
+      `restore of ${spec.set} backup ${backup.id} into ${to} refused on ${host}: ${cause.message}`,
+    );
+  }
+  const workflowId = IDS.restoreWorkflow(spec.set, backup.id, host, check.target);
+  let handle: WorkflowHandle;
+  try {
+    handle = await client.workflow.start(WORKFLOW_TYPES.restore, {
+      workflowId,
+      taskQueue: SHARED_TASK_QUEUE,
+      args: [input],
+      typedSearchAttributes: searchAttributePairs(KIND.restore, spec.set, host),
+      staticSummary: `restore of ${spec.set} backup ${backup.id} into ${check.target} on ${host}`,
+      workflowIdConflictPolicy: 'FAIL',
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new RestoreInProgress(
+        `a restore of backup ${backup.id} of ${spec.set} into ${check.target} on ${host} is already in progress (workflow ${workflowId}); wait for it or cancel it`,
+      );
+    }
+    throw err;
+  }
+  return { handle, backup, check };
 }
 
+/** startRestore, then waits for the result. */
 export async function restore(
   client: Client,
   spec: BackupSetSpec,

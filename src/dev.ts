@@ -76,7 +76,13 @@ export async function runDev(
   const done = new Promise<number>((r) => (resolveDone = r));
 
   const address = `${DEV_IP}:${opts.port}`;
-  const env = { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default' };
+  const env = {
+    ...process.env,
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: 'default',
+    // The worker's own records (restore staging journal) stay with the dev server's data.
+    HA_STATE_DIR: process.env.HA_STATE_DIR ?? path.join(opts.dataDir, 'state'),
+  };
 
   const startWorker = (): void => {
     const child = spawn(process.execPath, [opts.hactlScript, 'worker', '--host', host], {

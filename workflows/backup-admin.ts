@@ -1,6 +1,6 @@
 // Short helpers behind `hactl backup list` and `hactl backup prune`: they read (and for prune,
 // delete in) the destination on the set's host.
-import type { BackupInfo, BackupSetSpec } from '../src/common/backup';
+import type { BackupInfo, BackupSetSpec, RestoreCheck, RestoreRequest } from '../src/common/backup';
 import type { RetentionDecision } from '../src/common/retention';
 import { hostActivities } from './host-activities';
 
@@ -34,4 +34,13 @@ export async function backupPruneWorkflow(input: {
   dryRun: boolean;
 }): Promise<{ decisions: RetentionDecision[]; removed: string[] }> {
   return acts(input.spec.host).backupApplyRetention({ spec: input.spec, dryRun: input.dryRun });
+}
+
+/** Preflight of `hactl restore`, on the restoring host: guards, space, lock. Writes nothing. */
+export async function restoreCheckWorkflow(input: RestoreRequest & { host: string }): Promise<RestoreCheck> {
+  return hostActivities(input.host, {
+    scheduleToStartTimeout: '30 seconds',
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1 second', maximumAttempts: 3 },
+  }).backupRestoreCheck(input);
 }

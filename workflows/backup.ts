@@ -48,9 +48,14 @@ export function backupActivities(host: string) {
         maximumAttempts: 5,
       },
     }),
-    // Hooks stop and start services: never run one twice on our own.
+    // Hooks stop and start services: never run one twice on our own. They heartbeat, so a dead
+    // worker fails the hook within a minute instead of after its whole timeout (up to 30 days).
     hook: (timeoutMs: number) =>
-      hostActivities(host, { startToCloseTimeout: timeoutMs + 30_000, retry: { maximumAttempts: 1 } }),
+      hostActivities(host, {
+        startToCloseTimeout: timeoutMs + 30_000,
+        heartbeatTimeout: '1 minute',
+        retry: { maximumAttempts: 1 },
+      }),
   };
 }
 
@@ -91,6 +96,7 @@ export async function backupWorkflow(input: BackupWorkflowInput): Promise<Backup
       id,
       archiveBytes: archive.archiveBytes,
       archiveSha256: archive.archiveSha256,
+      staged: archive.staged,
     });
     step('manifest');
     const info = await acts.short.backupWriteManifest({ spec, id, createdAt, archive });

@@ -12,6 +12,7 @@ export interface HostStepOptions {
   /** A host whose worker is down fails the step after this long instead of waiting forever. */
   scheduleToStartTimeout?: Duration;
   retry: ActivityOptions['retry'];
+  cancellationType?: ActivityOptions['cancellationType'];
 }
 
 export function hostActivities(host: string, o: HostStepOptions) {
@@ -21,6 +22,7 @@ export function hostActivities(host: string, o: HostStepOptions) {
     startToCloseTimeout: o.startToCloseTimeout,
     ...(o.heartbeatTimeout !== undefined ? { heartbeatTimeout: o.heartbeatTimeout } : {}),
     retry: o.retry,
+    ...(o.cancellationType !== undefined ? { cancellationType: o.cancellationType } : {}),
   });
 }
 

@@ -6,4 +6,4 @@ export { scheduledBackupWorkflow } from './scheduled-backup';
 export { restoreWorkflow } from './restore';
 export { backupVerifyWorkflow } from './backup-verify';
 export { backupDrillWorkflow } from './backup-drill';
-export { backupListWorkflow, backupPruneWorkflow } from './backup-admin';
+export { backupListWorkflow, backupPruneWorkflow, restoreCheckWorkflow } from './backup-admin';

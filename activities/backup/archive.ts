@@ -13,7 +13,6 @@ import {
   readdirSync,
   readlinkSync,
   readSync,
-  renameSync,
   unlinkSync,
 } from 'node:fs';
 import type { Stats } from 'node:fs';
@@ -26,7 +25,7 @@ import { compileExcludes } from './glob';
 import type { ExcludeMatcher } from './glob';
 import { ParallelGzipWriter } from './pgzip';
 import { commandError, runCommand } from './run-command';
-import { archiveName, cleanLeftovers, fsyncDir, partialName, writeFileAtomic } from './store';
+import { archiveName, cleanLeftovers, fsyncDir, PARTIAL_SUFFIX, writeFileAtomic } from './store';
 import { encodeHeader, END_OF_ARCHIVE, padding } from './tar';
 import type { TarEntry } from './tar';
 
@@ -49,6 +48,12 @@ export interface ArchiveOptions {
   env?: NodeJS.ProcessEnv;
   /** Test hook: runs before each file is read. */
   beforeFile?: (absPath: string) => void | Promise<void>;
+  /**
+   * The activity attempt writing this archive. Each attempt has its own file names, so that an
+   * attempt still running after the server gave up on it can neither overwrite nor delete
+   * the files of the attempt that replaced it.
+   */
+  attempt?: number;
 }
 
 export const ENTRIES_SIDECAR = 'entries';
@@ -324,8 +329,8 @@ class Packer {
     }
   }
 
-  async commandOutput(cmd: BackupCommandSpec, dest: string, id: string): Promise<void> {
-    const spool = path.join(dest, partialName(id, `cmd-${cmd.name}`));
+  async commandOutput(cmd: BackupCommandSpec, dest: string, prefix: string): Promise<void> {
+    const spool = path.join(dest, `${prefix}.cmd-${cmd.name}${PARTIAL_SUFFIX}`);
     const out = openSync(spool, 'w', 0o600);
     this.current = `command ${cmd.name}`;
     let outcome;
@@ -368,9 +373,25 @@ class Packer {
   }
 }
 
-/** Builds the archive for one run. The caller holds the set's single-run guarantee. */
+/** Prefix of every file one attempt writes: `.<id>.a<attempt>`. */
+export function attemptPrefix(id: string, attempt: number): string {
+  return `.${id}.a${attempt}`;
+}
+
+/** The entry list of an attempt, read by the manifest step. */
+export function sidecarName(id: string, attempt: number): string {
+  return `${attemptPrefix(id, attempt)}.${ENTRIES_SIDECAR}${PARTIAL_SUFFIX}`;
+}
+
+/**
+ * Builds the archive for one run. The caller holds the set's single-run guarantee. The
+ * complete archive stays under its attempt's own name (`staged` in the result) until the
+ * manifest step, which only the attempt whose result the workflow accepted reaches, renames
+ * it to `<id>.tar.gz`.
+ */
 export async function createArchive(opts: ArchiveOptions): Promise<ArchiveResult> {
   const { spec, id } = opts;
+  const attempt = opts.attempt ?? 1;
   const dest = spec.destination;
   const started = Date.now();
   try {
@@ -378,9 +399,11 @@ export async function createArchive(opts: ArchiveOptions): Promise<ArchiveResult
   } catch (err) {
     throw destinationError(err, dest, 0);
   }
-  cleanLeftovers(dest, id);
+  cleanLeftovers(dest, id, attempt);
 
-  const partial = path.join(dest, partialName(id, 'archive'));
+  const prefix = attemptPrefix(id, attempt);
+  const staged = `${prefix}.archive${PARTIAL_SUFFIX}`;
+  const partial = path.join(dest, staged);
   let fd: number;
   try {
     fd = openSync(partial, 'w', 0o640);
@@ -395,7 +418,7 @@ export async function createArchive(opts: ArchiveOptions): Promise<ArchiveResult
       await packer.dir(`${COMMANDS_DIR}/`, null, Math.floor(Date.parse(opts.createdAt) / 1000));
       for (const cmd of spec.commands) {
         packer.progress('commands', true);
-        await packer.commandOutput(cmd, dest, id);
+        await packer.commandOutput(cmd, dest, prefix);
       }
     }
     for (const src of spec.sources) await packer.walk(src.path, compileExcludes(src.exclude));
@@ -405,12 +428,13 @@ export async function createArchive(opts: ArchiveOptions): Promise<ArchiveResult
     fsyncSync(fd);
     closeSync(fd);
     fd = -1;
-    renameSync(partial, path.join(dest, archiveName(id)));
-    writeFileAtomic(path.join(dest, partialName(id, ENTRIES_SIDECAR)), JSON.stringify(packer.entries));
+    writeFileAtomic(path.join(dest, sidecarName(id, attempt)), JSON.stringify(packer.entries));
     fsyncDir(dest);
     ok = true;
     return {
       archive: archiveName(id),
+      staged,
+      attempt,
       archiveBytes: done.bytesOut,
       archiveSha256: done.sha256,
       files: packer.files,
@@ -426,15 +450,9 @@ export async function createArchive(opts: ArchiveOptions): Promise<ArchiveResult
     if (!ok) {
       await gz.abort();
       if (fd >= 0) closeSync(fd);
-      for (const f of [partial, path.join(dest, archiveName(id))]) {
-        try {
-          unlinkSync(f);
-        } catch {
-          /* not there */
-        }
-      }
+      // Only this attempt's own files: another attempt may be writing beside it.
       try {
-        cleanLeftovers(dest);
+        for (const n of readdirSync(dest)) if (n.startsWith(`${prefix}.`)) unlinkSync(path.join(dest, n));
       } catch {
         /* destination may be gone or read-only */
       }

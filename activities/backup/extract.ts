@@ -46,6 +46,10 @@ export interface ExtractOptions {
   /** Restore owners (only meaningful as root). */
   owners?: boolean;
   onProgress?: (bytesOut: number) => void;
+  /** Extraction stops at the next chunk once this is aborted (a cancelled activity). */
+  signal?: AbortSignal;
+  /** At most this many restored bytes per second. */
+  maxBytesPerSec?: number;
 }
 
 export interface ExtractResult {
@@ -250,10 +254,16 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
   });
 
   try {
-    await gunzipFile(opts.archive, (chunk) => {
-      parser.write(chunk);
-      opts.onProgress?.(result.bytes);
-    });
+    await gunzipFile(
+      opts.archive,
+      (chunk) => {
+        const signal = opts.signal;
+        if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
+        parser.write(chunk);
+        opts.onProgress?.(result.bytes);
+      },
+      opts.maxBytesPerSec,
+    );
     parser.finish();
   } finally {
     if (fd >= 0) closeSync(fd);

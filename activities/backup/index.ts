@@ -1,5 +1,5 @@
 // Backup activities: they run on the set's host (task queue ha-host-<host>).
-import { readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -11,32 +11,42 @@ import type {
   HookSpec,
   Manifest,
   ManifestFile,
+  RestoreCheck,
   RestoreRequest,
   RestoreResult,
+  StagedRestore,
   VerifyReport,
 } from '../../src/common/backup';
 import { MANIFEST_FORMAT } from '../../src/common/backup';
 import { ERROR_TYPES } from '../../src/common/errors';
 import { applyRetention } from '../../src/common/retention';
 import type { RetentionDecision } from '../../src/common/retention';
-import { createArchive, destinationError, ENTRIES_SIDECAR } from './archive';
+import { createArchive, destinationError, sidecarName } from './archive';
 import {
+  abandonRestore,
   checkArchiveChecksum,
-  drillDirectory,
+  checkRestore,
+  cleanScratchLeftovers,
+  drillRestore,
+  extractForRestore,
   loadManifestOrFail,
   pickForVerification,
   recordVerified,
-  restoreBackup,
+  swapRestore,
   verifyOne,
 } from './restore';
+import type { RestoreDeps } from './restore';
+import { currentOwner, hostStateDir, ownerRunning } from './scratch-journal';
 import { runCommand, showArgv } from './run-command';
 import {
   archiveName,
   deleteBackup,
+  fileSize,
+  fsyncDir,
   infoOf,
   listDestination,
   manifestName,
-  partialName,
+  PARTIAL_SUFFIX,
   readManifest,
   writeFileAtomic,
 } from './store';
@@ -45,6 +55,8 @@ export interface BackupActivityDeps {
   host: string;
   env?: NodeJS.ProcessEnv;
   now?: () => number;
+  /** The host's state directory; default from HA_STATE_DIR (see hostStateDir). */
+  stateDir?: string;
 }
 
 /** Latest progress of each running activity (several run at once on one worker). */
@@ -80,6 +92,14 @@ async function withHeartbeats<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+function currentAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
 function cancellationSignal(): AbortSignal | undefined {
   try {
     return Context.current().cancellationSignal;
@@ -88,9 +108,28 @@ function cancellationSignal(): AbortSignal | undefined {
   }
 }
 
+function activityLog(line: string): void {
+  try {
+    Context.current().log.info(line);
+  } catch {
+    /* outside an activity */
+  }
+}
+
 export function createBackupActivities(deps: BackupActivityDeps) {
   const now = deps.now ?? Date.now;
   const env = deps.env ?? process.env;
+  const stateDir = deps.stateDir ?? hostStateDir(deps.host, env);
+  const restoreDeps = (): RestoreDeps => {
+    const signal = cancellationSignal();
+    return {
+      host: deps.host,
+      stateDir,
+      onProgress: (what, bytes) => heartbeat({ what, bytes }),
+      log: activityLog,
+      ...(signal ? { signal } : {}),
+    };
+  };
 
   return {
     /** One pre- or post-hook. Failing hooks with onError: fail fail the backup. */
@@ -102,7 +141,9 @@ export function createBackupActivities(deps: BackupActivityDeps) {
     }): Promise<HookResult> {
       const where = `hooks.${input.phase}[${input.index}] of ${input.set}`;
       const signal = cancellationSignal();
-      const o = await runCommand(input.hook, { host: deps.host, where, env, ...(signal ? { signal } : {}) });
+      const o = await withHeartbeats(() =>
+        runCommand(input.hook, { host: deps.host, where, env, ...(signal ? { signal } : {}) }),
+      );
       const ok = o.exitCode === 0 && !o.timedOut;
       const output = `${o.stdoutTail}${o.stderrTail}`.trim().slice(-2000);
       const result: HookResult = {
@@ -124,19 +165,25 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       return result;
     },
 
-    /** Writes <id>.tar.gz (heartbeating progress); a retry after a crash starts over cleanly. */
+    /**
+     * Writes the archive under this attempt's own name (heartbeating progress); a retry after a
+     * crash starts over cleanly and never touches the files of another attempt.
+     */
     async backupCreateArchive(input: {
       spec: BackupSetSpec;
       id: string;
       createdAt: string;
     }): Promise<ArchiveResult> {
       const signal = cancellationSignal();
+      // What a terminated restore or a dead worker left on this host goes first.
+      await cleanScratchLeftovers(stateDir, activityLog);
       return withHeartbeats(() =>
         createArchive({
           spec: input.spec,
           id: input.id,
           createdAt: input.createdAt,
           env,
+          attempt: currentAttempt(),
           ...(signal ? { signal } : {}),
           onProgress: (p) => heartbeat(p),
         }),
@@ -149,8 +196,10 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       id: string;
       archiveBytes: number;
       archiveSha256: string;
+      /** The attempt's file awaiting the manifest step; default the committed archive. */
+      staged?: string;
     }): Promise<{ ok: true }> {
-      const file = path.join(input.spec.destination, archiveName(input.id));
+      const file = path.join(input.spec.destination, input.staged ?? archiveName(input.id));
       await withHeartbeats(() =>
         checkArchiveChecksum(file, { ...input }, 'read back right after writing it', (b) =>
           heartbeat({ verified: b }),
@@ -159,7 +208,10 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       return { ok: true };
     },
 
-    /** The manifest makes the archive a backup; it is written last, atomically. */
+    /**
+     * The manifest makes the archive a backup: the accepted attempt's archive is renamed to
+     * <id>.tar.gz, then the manifest is written last, atomically. Safe to repeat.
+     */
     async backupWriteManifest(input: {
       spec: BackupSetSpec;
       id: string;
@@ -167,7 +219,8 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       archive: ArchiveResult;
     }): Promise<BackupInfo> {
       const dest = input.spec.destination;
-      const sidecar = path.join(dest, partialName(input.id, ENTRIES_SIDECAR));
+      const a = input.archive;
+      const sidecar = path.join(dest, sidecarName(input.id, a.attempt));
       let entries: ManifestFile[];
       try {
         entries = JSON.parse(readFileSync(sidecar, 'utf8')) as ManifestFile[];
@@ -175,7 +228,7 @@ export function createBackupActivities(deps: BackupActivityDeps) {
         // A retry after the manifest was written (and the sidecar removed) finds it done.
         try {
           const done = readManifest(dest, input.id);
-          if (done.archiveSha256 === input.archive.archiveSha256) return infoOf(done);
+          if (done.archiveSha256 === a.archiveSha256) return infoOf(done);
         } catch {
           /* no manifest yet */
         }
@@ -185,7 +238,19 @@ export function createBackupActivities(deps: BackupActivityDeps) {
           'SidecarMissing',
         );
       }
-      const a = input.archive;
+      const final = path.join(dest, archiveName(input.id));
+      const staged = path.join(dest, a.staged);
+      try {
+        if (existsSync(staged)) renameSync(staged, final);
+      } catch (err) {
+        throw destinationError(err, dest, a.archiveBytes);
+      }
+      if (fileSize(final) !== a.archiveBytes) {
+        throw ApplicationFailure.nonRetryable(
+          `the archive of ${input.id} (${a.staged}) is gone or changed before it could be committed; run the backup again`,
+          ERROR_TYPES.archiveMissing,
+        );
+      }
       const manifest: Manifest = {
         format: MANIFEST_FORMAT,
         id: input.id,
@@ -210,7 +275,12 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       } catch (err) {
         throw destinationError(err, dest, a.archiveBytes);
       }
-      unlinkSync(sidecar);
+      // This run's leftovers: the sidecar and whatever attempts that lost the race wrote.
+      for (const n of readdirSync(dest)) {
+        if (n.startsWith(`.${input.id}.`) && n.endsWith(PARTIAL_SUFFIX))
+          rmSync(path.join(dest, n), { force: true });
+      }
+      fsyncDir(dest);
       return infoOf(manifest);
     },
 
@@ -270,10 +340,29 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       return reports;
     },
 
-    async backupRestore(req: RestoreRequest): Promise<RestoreResult> {
-      return withHeartbeats(() =>
-        restoreBackup(req, { host: deps.host, onProgress: (what, bytes) => heartbeat({ what, bytes }) }),
-      );
+    /** Preflight of a restore: target guards, space, lock; reads only the manifest. */
+    async backupRestoreCheck(req: RestoreRequest): Promise<RestoreCheck> {
+      return checkRestore(req, restoreDeps());
+    },
+
+    /** Restore step 1: checksum and extraction into a staging directory; never touches the target. */
+    async backupRestoreExtract(req: RestoreRequest): Promise<StagedRestore> {
+      return withHeartbeats(() => extractForRestore(req, restoreDeps()));
+    },
+
+    /** Restore step 2, the commit point: swaps the staged tree in, if this run is still live. */
+    async backupRestoreSwap(input: { req: RestoreRequest; staged: StagedRestore }): Promise<RestoreResult> {
+      const owner = currentOwner();
+      return swapRestore(input.req, input.staged, {
+        ...restoreDeps(),
+        // A terminated run must not swap: the server is asked, not the (throttled) heartbeat.
+        stillWanted: () => ownerRunning(owner),
+      });
+    },
+
+    /** After a cancelled or failed restore: removes its staging directory, releases the target. */
+    async backupRestoreAbandon(req: RestoreRequest): Promise<{ removed: string | null }> {
+      return abandonRestore(req, restoreDeps());
     },
 
     /** Restores a backup (default: the newest) into a scratch directory, checks it, removes it. */
@@ -292,32 +381,16 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       const m =
         listing.backups.find((b) => b.id === id) ??
         loadManifestOrFail(input.spec.destination, input.spec.set, id);
-      const target = drillDirectory(input.spec.set, id);
-      rmSync(target, { recursive: true, force: true });
-      try {
-        const r = await withHeartbeats(() =>
-          restoreBackup(
-            {
-              set: input.spec.set,
-              id,
-              destination: input.spec.destination,
-              target,
-              keepPrevious: false,
-              allowExternalSymlinks: true,
-            },
-            { host: deps.host, onProgress: (what, bytes) => heartbeat({ what, bytes }) },
-          ),
+      const r = await withHeartbeats(() =>
+        drillRestore(input.spec.set, input.spec.destination, id, restoreDeps()),
+      );
+      if (r.bytes !== m.bytesIn) {
+        throw ApplicationFailure.nonRetryable(
+          `drill restored ${r.bytes} bytes, the manifest says ${m.bytesIn}`,
+          ERROR_TYPES.archiveCorrupted,
         );
-        if (r.bytes !== m.bytesIn) {
-          throw ApplicationFailure.nonRetryable(
-            `drill restored ${r.bytes} bytes, the manifest says ${m.bytesIn}`,
-            ERROR_TYPES.archiveCorrupted,
-          );
-        }
-        return { ...r, manifestFiles: m.files };
-      } finally {
-        rmSync(target, { recursive: true, force: true });
       }
+      return { ...r, manifestFiles: m.files };
     },
   };
 }

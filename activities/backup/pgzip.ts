@@ -110,8 +110,14 @@ export async function fileSha256(
  * Streams a (multi-member) gzip file through `onChunk`, decompressing on the thread pool with
  * large buffers (small ones make zlib several times slower). Resolves with the bytes produced.
  */
-export async function gunzipFile(file: string, onChunk: (chunk: Buffer) => void): Promise<number> {
+export async function gunzipFile(
+  file: string,
+  onChunk: (chunk: Buffer) => void,
+  /** Limit on decompressed bytes per second (restores that must spare a busy disk). */
+  maxBytesPerSec?: number,
+): Promise<number> {
   let bytesOut = 0;
+  const started = Date.now();
   const source = createReadStream(file, { highWaterMark: 1 << 20 });
   const gunzip = zlib.createGunzip({ chunkSize: 1 << 20 });
   await new Promise<void>((resolve, reject) => {
@@ -128,6 +134,14 @@ export async function gunzipFile(file: string, onChunk: (chunk: Buffer) => void)
         onChunk(c);
       } catch (err) {
         fail(err as Error);
+        return;
+      }
+      if (maxBytesPerSec) {
+        const ahead = (bytesOut / maxBytesPerSec) * 1000 - (Date.now() - started);
+        if (ahead > 1) {
+          gunzip.pause();
+          setTimeout(() => gunzip.resume(), ahead);
+        }
       }
     });
     gunzip.once('end', resolve);

@@ -1,13 +1,47 @@
 // Restore, verify and drill: everything that reads archives back.
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statfsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Manifest, RestoreRequest, RestoreResult, VerifyReport } from '../../src/common/backup';
+import type {
+  Manifest,
+  RestoreCheck,
+  RestoreRequest,
+  RestoreResult,
+  StagedRestore,
+  VerifyReport,
+} from '../../src/common/backup';
 import { ERROR_TYPES } from '../../src/common/errors';
 import { extractArchive, extractionFailure } from './extract';
 import { fileSha256 } from './pgzip';
-import { archiveName, fileSize, fsyncDir, manifestName, readManifest, writeFileAtomic } from './store';
+import {
+  checkSpace,
+  checkTarget,
+  formatBytes,
+  realOrPlanned,
+  spaceNeeded,
+  targetTextError,
+} from './restore-target';
+import type { CheckedTarget } from './restore-target';
+import {
+  currentOwner,
+  describeOwner,
+  ownerRunning,
+  recoverLeftovers,
+  sameRun,
+  ScratchJournal,
+} from './scratch-journal';
+import type { Owner, OwnerCheck, ScratchEntry } from './scratch-journal';
+import {
+  archiveName,
+  fileSize,
+  fsyncDir,
+  infoOf,
+  manifestName,
+  readManifest,
+  writeFileAtomic,
+} from './store';
 
 export function loadManifestOrFail(destination: string, set: string, id: string): Manifest {
   const file = path.join(destination, manifestName(id));
@@ -59,111 +93,404 @@ export async function checkArchiveChecksum(
   }
 }
 
-function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+function stamp(iso: string): string {
+  return iso.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
-function stamp(): string {
-  return new Date()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-}
-
-export interface RestoreHooks {
+export interface RestoreDeps {
   host: string;
+  /** The host's state directory (scratch journal). */
+  stateDir: string;
+  owner?: Owner;
+  isRunning?: OwnerCheck;
   onProgress?: (what: string, bytes: number) => void;
+  /** Aborted when the activity is cancelled (or its run ended): extraction stops there. */
+  signal?: AbortSignal;
+  mountinfo?: string;
+  log?: (line: string) => void;
 }
 
-export async function restoreBackup(req: RestoreRequest, hooks: RestoreHooks): Promise<RestoreResult> {
-  const started = Date.now();
-  if (!path.isAbsolute(req.target)) {
-    throw ApplicationFailure.nonRetryable(
-      `restore target "${req.target}" must be an absolute path`,
-      ERROR_TYPES.restoreTargetInvalid,
-    );
-  }
-  const target = path.resolve(req.target);
-  if (target === '/' || target === path.parse(target).root) {
-    throw ApplicationFailure.nonRetryable(
-      'refusing to restore over the root directory',
-      ERROR_TYPES.restoreTargetInvalid,
-    );
-  }
-  if (isInside(req.destination, target)) {
-    throw ApplicationFailure.nonRetryable(
-      `restore target ${target} contains the backup destination ${req.destination}; choose another directory`,
-      ERROR_TYPES.restoreTargetInvalid,
-    );
-  }
-  let targetExists = false;
-  let targetMode = 0o755;
-  try {
-    const st = lstatSync(target);
-    if (!st.isDirectory()) {
-      throw ApplicationFailure.nonRetryable(
-        `restore target ${target} exists and is not a directory`,
-        ERROR_TYPES.restoreTargetInvalid,
-      );
-    }
-    targetExists = true;
-    targetMode = st.mode & 0o7777;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+const restoreKey = (realTarget: string): string =>
+  `restore-${createHash('sha256').update(realTarget).digest('hex').slice(0, 16)}`;
 
+/** Short, per-attempt: a retry never writes into the tree of the attempt before it. */
+function token(o: Owner): string {
+  return createHash('sha256')
+    .update(`${o.namespace}/${o.workflowId}/${o.runId}/${o.attempt}`)
+    .digest('hex')
+    .slice(0, 8);
+}
+
+function busyMessage(target: string): (holder: ScratchEntry) => string {
+  return (h) =>
+    `a restore into ${target} is already in progress: ${describeOwner(h.owner)}, backup ${h.id} of set ${h.set}, ${h.state} since ${h.updatedAt}; wait for it or cancel it`;
+}
+
+function checkOf(req: RestoreRequest, deps: RestoreDeps): CheckedTarget {
+  return checkTarget({
+    target: req.target,
+    set: req.set,
+    destination: req.destination,
+    ...(req.protect ? { protect: req.protect } : {}),
+    ...(req.intoSource ? { intoSource: true } : {}),
+    ...(deps.mountinfo ? { mountinfo: deps.mountinfo } : {}),
+  });
+}
+
+/** The directory that exists nearest to `p` (itself or an ancestor): where statfs can look. */
+function existingAncestor(p: string): string {
+  let cur = p;
+  while (!existsSync(cur)) {
+    const up = path.dirname(cur);
+    if (up === cur) break;
+    cur = up;
+  }
+  return cur;
+}
+
+/** Preflight for `hactl restore`: every check that the restore itself makes, nothing written. */
+export async function checkRestore(req: RestoreRequest, deps: RestoreDeps): Promise<RestoreCheck> {
+  const t = checkOf(req, deps);
   const m = loadManifestOrFail(req.destination, req.set, req.id);
-  // The whole archive is checked before anything is written anywhere.
-  await checkArchiveChecksum(path.join(req.destination, archiveName(m.id)), m, 'nothing was written', (b) =>
-    hooks.onProgress?.('checksum', b),
-  );
+  const size = fileSize(path.join(req.destination, archiveName(m.id)));
+  if (size !== m.archiveBytes) {
+    throw ApplicationFailure.nonRetryable(
+      `archive of backup ${m.id} has ${size ?? 'no'} bytes, its manifest says ${m.archiveBytes}; nothing was written`,
+      size === undefined ? ERROR_TYPES.archiveMissing : ERROR_TYPES.archiveCorrupted,
+    );
+  }
+  const space = checkSpace(existingAncestor(t.parent), m);
+  const journal = new ScratchJournal(deps.stateDir, deps.isRunning);
+  const holder = journal.read(restoreKey(t.real));
+  const owner = deps.owner ?? currentOwner();
+  if (holder && !sameRun(holder.owner, owner) && (await (deps.isRunning ?? ownerRunning)(holder.owner))) {
+    throw ApplicationFailure.nonRetryable(busyMessage(t.real)(holder), ERROR_TYPES.restoreInProgress);
+  }
+  return {
+    backup: infoOf(m),
+    target: t.real,
+    targetExists: t.exists,
+    needBytes: space.needBytes,
+    freeBytes: space.freeBytes,
+  };
+}
 
-  const parent = path.dirname(target);
-  mkdirSync(parent, { recursive: true });
-  const staging = path.join(parent, `.${path.basename(target)}.ha-restore-${req.id}`);
-  rmSync(staging, { recursive: true, force: true }); // left by an interrupted attempt
-  mkdirSync(staging, { mode: 0o700 });
-  let counts;
+/** Errors of writing the staging tree, with what the user needs to act on them. */
+function stagingFailure(err: unknown, dir: string, m: Manifest): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    let free = 'unknown';
+    try {
+      const fs = statfsSync(dir);
+      free = `${formatBytes(fs.bavail * fs.bsize)} (${fs.bavail * fs.bsize} bytes)`;
+    } catch {
+      /* keep unknown */
+    }
+    const need = spaceNeeded(m, 4096).bytes;
+    return ApplicationFailure.nonRetryable(
+      `${dir} filled up while restoring backup ${m.id} (${code}): it needs about ${formatBytes(need)} (${need} bytes), ${free} free now; ` +
+        'the staging directory was removed and the target was not touched',
+      ERROR_TYPES.restoreNoSpace,
+    );
+  }
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+    return ApplicationFailure.nonRetryable(
+      `cannot write in ${dir} (${code}); the restore needs to create its staging directory there`,
+      ERROR_TYPES.restoreTargetInvalid,
+    );
+  }
+  return extractionFailure(err, archiveName(m.id));
+}
+
+/**
+ * Step 1 of a restore: checks, then the archive's checksum, then extraction into a staging
+ * directory beside the target, checked entry by entry against the manifest. Takes the
+ * target's lock and keeps it for the swap. On any failure or cancellation the staging
+ * directory is removed and the lock released; the target is never touched here.
+ */
+export async function extractForRestore(req: RestoreRequest, deps: RestoreDeps): Promise<StagedRestore> {
+  const started = Date.now();
+  const journal = new ScratchJournal(deps.stateDir, deps.isRunning);
+  await cleanStaleQuietly(journal, deps.log);
+  const t = checkOf(req, deps);
+  const m = loadManifestOrFail(req.destination, req.set, req.id);
+  const owner = deps.owner ?? currentOwner();
+  const key = restoreKey(t.real);
+  const staging = path.join(t.parent, `.${path.basename(t.real)}.ha-restore-${m.id}-${token(owner)}`);
+  const entry: ScratchEntry = {
+    kind: 'restore',
+    owner,
+    set: req.set,
+    id: m.id,
+    target: t.real,
+    staging,
+    previous: null,
+    state: 'extracting',
+    updatedAt: '',
+  };
+  await journal.acquire(key, entry, busyMessage(t.real));
   try {
-    counts = await extractArchive({
-      archive: path.join(req.destination, archiveName(m.id)),
-      into: staging,
-      manifest: m,
-      allowExternalSymlinks: req.allowExternalSymlinks,
-      owners: process.getuid?.() === 0,
-      onProgress: (b) => hooks.onProgress?.('extract', b),
-    });
+    // The whole archive is checked before anything is written anywhere.
+    await checkArchiveChecksum(
+      path.join(req.destination, archiveName(m.id)),
+      m,
+      'nothing was written',
+      (b) => {
+        deps.onProgress?.('checksum', b);
+        throwIfAborted(deps.signal);
+      },
+    );
+    try {
+      mkdirSync(t.parent, { recursive: true });
+    } catch (err) {
+      throw stagingFailure(err, existingAncestor(t.parent), m);
+    }
+    checkSpace(t.parent, m);
+    rmSync(staging, { recursive: true, force: true });
+    let counts;
+    try {
+      mkdirSync(staging, { mode: 0o700 });
+      counts = await extractArchive({
+        archive: path.join(req.destination, archiveName(m.id)),
+        into: staging,
+        manifest: m,
+        allowExternalSymlinks: req.allowExternalSymlinks,
+        owners: process.getuid?.() === 0,
+        onProgress: (b) => deps.onProgress?.('extract', b),
+        ...(deps.signal ? { signal: deps.signal } : {}),
+        ...(req.maxBytesPerSec ? { maxBytesPerSec: req.maxBytesPerSec } : {}),
+      });
+      chmodSync(staging, t.mode); // the target directory itself keeps its mode
+    } catch (err) {
+      if (deps.signal?.aborted) throw err;
+      throw stagingFailure(err, t.parent, m);
+    }
+    journal.write(key, { ...entry, state: 'extracted' });
+    return {
+      staging,
+      target: t.real,
+      targetExisted: t.exists,
+      files: counts.files + counts.hardlinks,
+      dirs: counts.dirs,
+      symlinks: counts.symlinks,
+      bytes: counts.bytes,
+      startedMs: started,
+    };
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
-    throw extractionFailure(err, archiveName(m.id));
+    journal.release(key, owner);
+    throw err;
   }
+}
 
-  chmodSync(staging, targetMode); // the target directory itself keeps its mode
-  // Swap: the old content moves aside, the staged tree takes its name.
-  let previous: string | null = null;
-  if (targetExists) {
-    previous = `${target}.ha-previous-${stamp()}`;
-    renameSync(target, previous);
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
+}
+
+async function cleanStaleQuietly(journal: ScratchJournal, log?: (line: string) => void): Promise<void> {
+  try {
+    for (const line of await journal.cleanStale()) log?.(`left by an ended run: ${line}`);
+  } catch (err) {
+    log?.(`could not clean scratch leftovers: ${(err as Error).message}`);
   }
-  renameSync(staging, target);
+}
+
+/** Removes what an ended restore or drill left on this host; for the backup step to call. */
+export async function cleanScratchLeftovers(stateDir: string, log?: (line: string) => void): Promise<void> {
+  await cleanStaleQuietly(new ScratchJournal(stateDir), log);
+}
+
+function swapFailure(err: unknown, what: string): ApplicationFailure {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why =
+    code === 'EBUSY'
+      ? 'it is busy (a mount point, or a process has it as its working directory)'
+      : code === 'EXDEV'
+        ? 'it is on another filesystem than its parent'
+        : (err as Error).message;
+  return ApplicationFailure.nonRetryable(
+    `${what} failed: ${why}; the target was left as it was and the staging directory was removed`,
+    ERROR_TYPES.restoreSwapFailed,
+  );
+}
+
+/**
+ * Step 2, the commit point: the old content moves aside and the staged tree takes the
+ * target's name. `stillWanted` is asked just before (the run may have been terminated while
+ * this step waited). The previous content is deleted only after both renames succeeded.
+ */
+export async function swapRestore(
+  req: RestoreRequest,
+  staged: StagedRestore,
+  deps: RestoreDeps & { stillWanted?: () => Promise<boolean> },
+): Promise<RestoreResult> {
+  const journal = new ScratchJournal(deps.stateDir, deps.isRunning);
+  const owner = deps.owner ?? currentOwner();
+  const key = restoreKey(staged.target);
+  const target = staged.target;
+  const previousPath = staged.targetExisted
+    ? `${target}.ha-previous-${stamp(req.startedAt ?? new Date(staged.startedMs).toISOString())}-${token({ ...owner, attempt: 0 })}`
+    : null;
+  const result = (previous: string | null): RestoreResult => ({
+    set: req.set,
+    id: req.id,
+    host: deps.host,
+    target,
+    files: staged.files,
+    dirs: staged.dirs,
+    symlinks: staged.symlinks,
+    bytes: staged.bytes,
+    durationMs: Date.now() - staged.startedMs,
+    previous,
+  });
+  const e = journal.read(key);
+  if (!e || !sameRun(e.owner, owner) || e.staging !== staged.staging) {
+    // A retry of a swap that completed (its lock is released once both renames are done).
+    if (!existsSync(staged.staging) && existsSync(target)) {
+      return result(previousPath && existsSync(previousPath) ? previousPath : null);
+    }
+    throw ApplicationFailure.nonRetryable(
+      `the staged restore of ${target} is no longer held by this run (${e ? `now ${describeOwner(e.owner)}` : 'its lock is gone'}); nothing was swapped`,
+      ERROR_TYPES.restoreAbandoned,
+    );
+  }
+  if (deps.stillWanted && !(await deps.stillWanted())) {
+    recoverLeftovers(e);
+    journal.release(key, owner);
+    throw ApplicationFailure.nonRetryable(
+      `the restore run ended before its swap; ${target} was not touched and the staging directory was removed`,
+      ERROR_TYPES.restoreAbandoned,
+    );
+  }
+  const parent = path.dirname(target);
+  journal.write(key, { ...e, state: 'swapping', previous: previousPath });
+  if (previousPath) {
+    try {
+      renameSync(target, previousPath);
+    } catch (err) {
+      rmSync(staged.staging, { recursive: true, force: true });
+      journal.release(key, owner);
+      throw swapFailure(err, `moving ${target} aside to ${previousPath}`);
+    }
+  }
+  try {
+    renameSync(staged.staging, target);
+  } catch (err) {
+    if (previousPath) {
+      try {
+        renameSync(previousPath, target);
+      } catch (back) {
+        // Both trees exist; the journal still says "swapping", so the next restore, drill or
+        // backup on this host puts the previous content back. Nothing is deleted.
+        throw ApplicationFailure.nonRetryable(
+          `renaming the staged tree to ${target} failed (${(err as Error).message}) and moving the previous content back failed too (${(back as Error).message}): ` +
+            `the previous content is in ${previousPath}, the restored tree in ${staged.staging}; nothing was deleted`,
+          ERROR_TYPES.restoreSwapFailed,
+        );
+      }
+    }
+    rmSync(staged.staging, { recursive: true, force: true });
+    journal.release(key, owner);
+    throw swapFailure(err, `renaming the staged tree to ${target}`);
+  }
   fsyncDir(parent);
+  journal.release(key, owner);
+  let previous = previousPath;
   if (previous && !req.keepPrevious) {
     rmSync(previous, { recursive: true, force: true });
     previous = null;
   }
-  return {
-    set: req.set,
-    id: req.id,
-    host: hooks.host,
-    target,
-    files: counts.files + counts.hardlinks,
-    dirs: counts.dirs,
-    symlinks: counts.symlinks,
-    bytes: counts.bytes,
-    durationMs: Date.now() - started,
-    previous,
+  return result(previous);
+}
+
+/** Cleanup after a cancelled or failed restore: its staging tree goes, the lock is released. */
+export function abandonRestore(req: RestoreRequest, deps: RestoreDeps): { removed: string | null } {
+  const journal = new ScratchJournal(deps.stateDir, deps.isRunning);
+  const owner = deps.owner ?? currentOwner();
+  if (targetTextError(req.target)) return { removed: null };
+  const key = restoreKey(realOrPlanned(req.target));
+  const e = journal.read(key);
+  if (!e || !sameRun(e.owner, owner)) return { removed: null };
+  recoverLeftovers(e);
+  journal.release(key, owner);
+  return { removed: e.staging };
+}
+
+/** Extract and swap in one go, outside a workflow (benchmarks, tests). */
+export async function restoreBackup(req: RestoreRequest, deps: RestoreDeps): Promise<RestoreResult> {
+  const staged = await extractForRestore(req, deps);
+  return swapRestore(req, staged, deps);
+}
+
+/**
+ * A drill: the backup is extracted into a scratch directory and checked file by file, then
+ * the directory is removed. Registered in the journal, so that a drill cut short by a dead
+ * worker does not leave its tree behind.
+ */
+export async function drillRestore(
+  set: string,
+  destination: string,
+  id: string,
+  deps: RestoreDeps,
+): Promise<RestoreResult> {
+  const started = Date.now();
+  const journal = new ScratchJournal(deps.stateDir, deps.isRunning);
+  await cleanStaleQuietly(journal, deps.log);
+  const m = loadManifestOrFail(destination, set, id);
+  const owner = deps.owner ?? currentOwner();
+  const key = `drill-${token(owner)}`;
+  const scratch = path.join(os.tmpdir(), `ha-drill-${set}-${id}-${token(owner)}`);
+  const entry: ScratchEntry = {
+    kind: 'drill',
+    owner,
+    set,
+    id,
+    target: null,
+    staging: scratch,
+    previous: null,
+    state: 'extracting',
+    updatedAt: '',
   };
+  await journal.acquire(key, entry, () => `drill ${key} is in progress`);
+  try {
+    await checkArchiveChecksum(path.join(destination, archiveName(m.id)), m, 'nothing was written', (b) => {
+      deps.onProgress?.('checksum', b);
+      throwIfAborted(deps.signal);
+    });
+    checkSpace(os.tmpdir(), m);
+    rmSync(scratch, { recursive: true, force: true });
+    mkdirSync(scratch, { mode: 0o700 });
+    let counts;
+    try {
+      counts = await extractArchive({
+        archive: path.join(destination, archiveName(m.id)),
+        into: scratch,
+        manifest: m,
+        allowExternalSymlinks: true,
+        owners: process.getuid?.() === 0,
+        onProgress: (b) => deps.onProgress?.('extract', b),
+        ...(deps.signal ? { signal: deps.signal } : {}),
+      });
+    } catch (err) {
+      if (deps.signal?.aborted) throw err;
+      throw stagingFailure(err, os.tmpdir(), m);
+    }
+    return {
+      set,
+      id,
+      host: deps.host,
+      target: scratch,
+      files: counts.files + counts.hardlinks,
+      dirs: counts.dirs,
+      symlinks: counts.symlinks,
+      bytes: counts.bytes,
+      durationMs: Date.now() - started,
+      previous: null,
+    };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+    journal.release(key, owner);
+  }
 }
 
 /** Re-reads one backup: checksum, then (deep) decompression and per-file SHA-256. */
@@ -243,8 +570,4 @@ export function recordVerified(destination: string, reports: VerifyReport[], exi
   } catch {
     /* a read-only destination can still be verified */
   }
-}
-
-export function drillDirectory(set: string, id: string): string {
-  return path.join(os.tmpdir(), `ha-drill-${set}-${id}-${process.pid}`);
 }

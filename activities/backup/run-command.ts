@@ -28,6 +28,24 @@ export function resolveRefs(text: string, env: NodeJS.ProcessEnv, host: string, 
   });
 }
 
+/** Node timers hold at most 2^31-1 ms (24.8 days); a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * setTimeout for any length: a timeout of 30 days is armed as a chain of shorter timers, each
+ * at most MAX_TIMER_MS, so that it fires when it should and not immediately.
+ */
+export function setLongTimeout(fn: () => void, ms: number): { clear(): void } {
+  const due = Date.now() + ms;
+  let t: NodeJS.Timeout;
+  const arm = (): void => {
+    const left = due - Date.now();
+    t = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(fn, Math.max(0, left));
+  };
+  arm();
+  return { clear: () => clearTimeout(t) };
+}
+
 export interface CommandOutcome {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
@@ -93,7 +111,7 @@ export async function runCommand(cmd: CommandSpec, opts: RunOptions): Promise<Co
     }
   };
   let hardKill: NodeJS.Timeout | undefined;
-  const timer = setTimeout(() => {
+  const timer = setLongTimeout(() => {
     timedOut = true;
     killGroup('SIGTERM');
     hardKill = setTimeout(() => killGroup('SIGKILL'), 5000);
@@ -118,7 +136,7 @@ export async function runCommand(cmd: CommandSpec, opts: RunOptions): Promise<Co
       );
     });
   } finally {
-    clearTimeout(timer);
+    timer.clear();
     if (hardKill) clearTimeout(hardKill);
     opts.signal?.removeEventListener('abort', onAbort);
   }

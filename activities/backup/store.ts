@@ -133,17 +133,29 @@ export function listDestination(dir: string, set?: string): Listing {
   return { backups, unreadable, damaged, ...leftovers(names) };
 }
 
+/** Attempt number in a partial name `.<id>.a<n>.<what>.partial`; 0 for older names. */
+function attemptOf(name: string, id: string): number {
+  const m = /^\.a(\d+)\./.exec(name.slice(id.length + 1));
+  return m ? Number(m[1]) : 0;
+}
+
 /**
- * Removes leftovers of interrupted runs: partial files, and archives whose manifest was never
- * written (except `keepId`, the run in progress). Safe because one backup per set runs at a time.
+ * Removes leftovers of interrupted runs: partial files of other runs, partial files of earlier
+ * attempts of this run (`keepId`, `attempt`), and archives whose manifest was never written.
+ * Later attempts' files are never touched: an attempt that outlived its turn must not delete
+ * the work of the one that replaced it. Safe because one backup per set runs at a time.
  */
-export function cleanLeftovers(dir: string, keepId?: string): string[] {
+export function cleanLeftovers(dir: string, keepId?: string, attempt = Infinity): string[] {
   const l = leftovers(namesIn(dir));
   const removed: string[] = [];
   for (const p of l.partials) {
-    if (keepId && p.startsWith(`.${keepId}.`)) continue;
-    unlinkSync(path.join(dir, p));
-    removed.push(p);
+    if (keepId && p.startsWith(`.${keepId}.`) && attemptOf(p, keepId) >= attempt) continue;
+    try {
+      unlinkSync(path.join(dir, p));
+      removed.push(p);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
   }
   for (const id of l.orphans) {
     if (id === keepId) continue;

@@ -6,21 +6,27 @@ import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load';
 import type { HaConfig } from '../config/load';
 import type { Client } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
-import { formatDuration, parseDuration } from '../common/duration';
+import { DURATION_LIMITS, durationTooLong, formatDuration, parseDuration } from '../common/duration';
 import {
   backupStatus,
   BackupInProgress,
   drillBackup,
   findSet,
+  InvalidRestoreTarget,
+  InvalidTime,
   listBackups,
   NoSuchBackup,
   parseTime,
   pruneBackups,
+  RestoreInProgress,
+  RestoreRefused,
+  restoreProtection,
   startBackup,
   startRestore,
   UnknownBackupSet,
   verifyBackups,
 } from '../backups';
+import { parseSize, restoreTargetError } from '../common/backup';
 import type { BackupResult, RestoreResult } from '../common/backup';
 import { runDev, UsageError } from '../dev';
 import { listLiveHosts } from '../hosts';
@@ -45,10 +51,18 @@ class OperationFailed extends Error {
   override name = 'OperationFailed';
 }
 
-function durationOption(value: string): number {
+function graceOption(value: string): number {
   const r = parseDuration(value);
   if ('error' in r) throw new BadInput(r.error);
+  const long = durationTooLong(r.ms, DURATION_LIMITS.shutdownGrace);
+  if (long) throw new BadInput(`--shutdown-grace ${value}: ${long}`);
   return r.ms;
+}
+
+function sizeOption(value: string): number {
+  const r = parseSize(value);
+  if ('error' in r) throw new BadInput(r.error);
+  return r.bytes;
 }
 
 function portOption(value: string): number {
@@ -245,7 +259,7 @@ export function buildProgram(): Command {
     .option(
       '--shutdown-grace <duration>',
       'time in-flight activities get to finish on SIGTERM/SIGINT',
-      durationOption,
+      graceOption,
       30_000,
     )
     .addOption(
@@ -581,7 +595,19 @@ export function buildProgram(): Command {
       '--host <host>',
       "host that restores (default: the set's host; the archive must be readable there)",
     )
-    .option('--discard-previous', 'delete the previous content of DIR instead of keeping it aside')
+    .option(
+      '--discard-previous',
+      'delete the previous content of DIR (after the swap succeeded) instead of keeping it aside',
+    )
+    .option(
+      '--rate-limit <size>',
+      'write at most this much restored data per second, e.g. 50MiB (spares a busy disk)',
+      sizeOption,
+    )
+    .option(
+      '--into-source',
+      'allow DIR to be, contain or lie inside a path this host backs up (replacing live data with the backup)',
+    )
     .option(
       '--allow-external-symlinks',
       'restore symlinks that point outside DIR (never followed while restoring)',
@@ -599,6 +625,8 @@ export function buildProgram(): Command {
           host?: string;
           discardPrevious?: boolean;
           allowExternalSymlinks?: boolean;
+          intoSource?: boolean;
+          rateLimit?: number;
           config: string;
           wait?: boolean;
           json?: boolean;
@@ -613,22 +641,29 @@ export function buildProgram(): Command {
             `unknown host "${opts.host}"; defined hosts: ${cfg.hosts.map((h) => h.name).join(', ')}`,
           );
         }
-        const to = path.resolve(opts.to);
+        // Never resolved against this shell's working directory: the path is on the restoring host.
+        const badTarget = restoreTargetError(opts.to);
+        if (badTarget) throw new BadInput(badTarget);
+        const to = opts.to;
         const at = opts.at !== undefined ? parseTime(opts.at) : undefined;
+        const restoringHost = opts.host ?? b.spec.host;
         await withClient(cmd, async (client) => {
-          const { handle, backup: picked } = await onHost(
-            client,
-            b.spec.host,
-            `listing backups of ${set}`,
-            () =>
-              startRestore(client, b.spec, {
-                to,
-                ...(opts.id ? { id: opts.id } : {}),
-                ...(at !== undefined ? { at } : {}),
-                ...(opts.host ? { host: opts.host } : {}),
-                keepPrevious: !opts.discardPrevious,
-                allowExternalSymlinks: !!opts.allowExternalSymlinks,
-              }),
+          const {
+            handle,
+            backup: picked,
+            check,
+          } = await onHost(client, b.spec.host, `listing backups of ${set}`, () =>
+            startRestore(client, b.spec, {
+              to,
+              ...(opts.id ? { id: opts.id } : {}),
+              ...(at !== undefined ? { at } : {}),
+              ...(opts.host ? { host: opts.host } : {}),
+              keepPrevious: !opts.discardPrevious,
+              allowExternalSymlinks: !!opts.allowExternalSymlinks,
+              protect: restoreProtection(cfg, restoringHost),
+              ...(opts.intoSource ? { intoSource: true } : {}),
+              ...(opts.rateLimit ? { maxBytesPerSec: opts.rateLimit } : {}),
+            }),
           );
           if (!opts.wait) {
             if (opts.json)
@@ -638,7 +673,7 @@ export function buildProgram(): Command {
                 backup: picked.id,
               });
             console.log(
-              `started restore of ${set} backup ${picked.id} (${picked.createdAt}) into ${to}: workflow ${handle.workflowId}`,
+              `started restore of ${set} backup ${picked.id} (${picked.createdAt}) into ${check.target}: workflow ${handle.workflowId}`,
             );
             return;
           }
@@ -647,7 +682,7 @@ export function buildProgram(): Command {
             r = (await handle.result()) as RestoreResult;
           } catch (err) {
             throw new OperationFailed(
-              `restore of ${set} backup ${picked.id} failed: ${failureMessage(err, opts.host ?? b.spec.host)}`,
+              `restore of ${set} backup ${picked.id} failed: ${failureMessage(err, restoringHost)}`,
             );
           }
           if (opts.json) return json(r);
@@ -675,7 +710,9 @@ export function reportError(err: unknown): number {
     err instanceof BadInput ||
     err instanceof UsageError ||
     err instanceof UnknownBackupSet ||
-    err instanceof NoSuchBackup
+    err instanceof NoSuchBackup ||
+    err instanceof InvalidTime ||
+    err instanceof InvalidRestoreTarget
   ) {
     console.error(`error: ${err.message}`);
     return EXIT.badInput;
@@ -685,6 +722,8 @@ export function reportError(err: unknown): number {
     err instanceof PortBusy ||
     err instanceof TemporalCliMissing ||
     err instanceof BackupInProgress ||
+    err instanceof RestoreInProgress ||
+    err instanceof RestoreRefused ||
     err instanceof OperationFailed
   ) {
     console.error(`error: ${err.message}`);

@@ -81,7 +81,12 @@ export interface Manifest {
 export type BackupInfo = Omit<Manifest, 'entries' | 'format'>;
 
 export interface ArchiveResult {
+  /** The backup's archive name once committed: <id>.tar.gz. */
   archive: string;
+  /** Where the finished archive waits for the manifest step (its attempt's own name). */
+  staged: string;
+  /** The activity attempt that wrote it. */
+  attempt: number;
   archiveBytes: number;
   archiveSha256: string;
   files: number;
@@ -126,17 +131,54 @@ export interface VerifyReport {
   files: number;
 }
 
+/** Paths a restore on a host must never replace: every set's destination and sources there. */
+export interface RestoreProtect {
+  destinations: Array<{ set: string; path: string }>;
+  sources: Array<{ set: string; path: string }>;
+}
+
 export interface RestoreRequest {
   set: string;
   id: string;
   /** Where the archive lives (the set's destination, as seen from the restoring host). */
   destination: string;
-  /** Directory to restore into; replaced atomically. */
+  /** Absolute directory to restore into; replaced by a swap only after everything checked out. */
   target: string;
   /** Keep the previous content of target aside (default true). */
   keepPrevious: boolean;
   /** Restore symlinks that point outside the target (they are never followed while restoring). */
   allowExternalSymlinks: boolean;
+  /** Destinations and sources of the sets on the restoring host (from the config). */
+  protect?: RestoreProtect;
+  /** The user means to restore into (or over) a backed-up path. */
+  intoSource?: boolean;
+  /** When the restore began (ISO); names the previous content's directory. */
+  startedAt?: string;
+  /** At most this many bytes of restored data per second (spares a busy disk). */
+  maxBytesPerSec?: number;
+}
+
+/** What a restore's preflight found: the backup it picked, and the target and space checked. */
+export interface RestoreCheck {
+  backup: BackupInfo;
+  /** The target's real path, which is what will be replaced. */
+  target: string;
+  targetExists: boolean;
+  needBytes: number;
+  freeBytes: number;
+}
+
+/** The extraction step's result: a checked tree in a staging directory, not yet swapped in. */
+export interface StagedRestore {
+  staging: string;
+  /** Real path of the target. */
+  target: string;
+  targetExisted: boolean;
+  files: number;
+  dirs: number;
+  symlinks: number;
+  bytes: number;
+  startedMs: number;
 }
 
 export interface RestoreResult {
@@ -160,3 +202,56 @@ export function backupId(createdAtMs: number, suffix: string): string {
 }
 
 export const BACKUP_ID_PATTERN = /^\d{8}T\d{6}Z-[0-9a-f]{4,}$/;
+
+/** An absolute POSIX path with "//", "." and ".." resolved (pure: no Node path module here). */
+export function normaliseAbsolute(p: string): string {
+  const out: string[] = [];
+  for (const part of p.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return `/${out.join('/')}`;
+}
+
+/**
+ * What is wrong with a restore target as text, or undefined. The CLI, the client API and the
+ * host all check this, so that `--to ""` or `--to .` never reaches a host.
+ */
+export function restoreTargetError(target: string): string | undefined {
+  if (target.trim() === '')
+    return 'the restore target is empty; give an absolute directory, e.g. --to /srv/restore';
+  if (target.includes('\0')) return 'the restore target contains a NUL byte';
+  if (!target.startsWith('/')) {
+    return `the restore target "${target}" is not an absolute path; give the full path on the restoring host (it is never resolved against a working directory)`;
+  }
+  if (target.split('/').includes('..')) {
+    return `the restore target "${target}" contains ".."; write the directory without it (${normaliseAbsolute(target)})`;
+  }
+  if (normaliseAbsolute(target) === '/') return 'refusing to restore over the root directory /';
+  return undefined;
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1000,
+  kib: 1024,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+  gb: 1000 ** 3,
+  gib: 1024 ** 3,
+  tb: 1000 ** 4,
+  tib: 1024 ** 4,
+};
+
+/** "50MiB", "1.5GB", "512KiB", "4096" (bytes) -> bytes, or an error message. */
+export function parseSize(text: string): { bytes: number } | { error: string } {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(text);
+  const unit = SIZE_UNITS[(m?.[2] || 'b').toLowerCase()];
+  if (!m || unit === undefined) {
+    return { error: `"${text}" is not a size; write a number with a unit such as 512KiB, 50MiB or 1GB` };
+  }
+  const bytes = Math.round(Number(m[1]) * unit);
+  if (bytes < 1 || !Number.isSafeInteger(bytes)) return { error: `"${text}" is out of range` };
+  return { bytes };
+}

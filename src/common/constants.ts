@@ -62,6 +62,16 @@ export const MEMO = {
   configHash: 'haConfigHash',
 } as const;
 
+/** FNV-1a, 32 bits, hex: a short stable tag for long names (pure, no Node crypto here). */
+function shortHash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
 export const IDS = {
   healthSchedule: (): string => 'health:snapshots',
   healthWorkflow: (): string => 'health:snapshots',
@@ -70,7 +80,16 @@ export const IDS = {
   backupWorkflow: (set: string): string => `backup:${set}`,
   backupVerifySchedule: (set: string): string => `backup-verify:${set}`,
   backupDrillSchedule: (set: string): string => `backup-drill:${set}`,
-  restoreWorkflow: (set: string, id: string): string => `restore:${set}:${id}`,
+  /**
+   * One per backup, host and target: the same backup may be restored into two directories at
+   * once. Two restores into one directory are kept apart by the target's lock on the host.
+   */
+  restoreWorkflow: (set: string, id: string, host: string, target: string): string => {
+    const id_ = `restore:${set}:${id}:${host}:${target}`;
+    // The server limits IDs to 1000 characters; a very long path keeps its end and a hash.
+    return id_.length <= 400 ? id_ : `${id_.slice(0, 180)}…${id_.slice(-180)}#${shortHash(target)}`;
+  },
+  restoreCheckWorkflow: (set: string, at: number): string => `restore-check:${set}-${at}`,
   /** One-off helpers started by hactl; unique per call. */
   backupAdminWorkflow: (op: 'list' | 'prune' | 'verify' | 'drill', set: string, at: number): string =>
     `backup-${op}:${set}-${at}`,
@@ -90,6 +109,7 @@ export const WORKFLOW_TYPES = {
   backupDrill: 'backupDrillWorkflow',
   backupList: 'backupListWorkflow',
   backupPrune: 'backupPruneWorkflow',
+  restoreCheck: 'restoreCheckWorkflow',
 } as const;
 
 /** Search attributes that let the Web UI filter by kind of job, target and host. */

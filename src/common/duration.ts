@@ -12,6 +12,32 @@ const UNIT_MS: Record<string, number> = {
 
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/y;
 
+const DAY = 86_400_000;
+
+/**
+ * Upper bounds of every duration in the config and on the command line. Each fits its use:
+ * a bound well past any sensible value, yet far below what would overflow a timer, a Go
+ * time.Duration on the server (292 years) or double precision.
+ */
+export const DURATION_LIMITS = {
+  /** `schedule: { every }`, also of verify and drill: once a year at most. */
+  scheduleEvery: { max: 366 * DAY, why: 'a schedule runs at least once a year' },
+  /** `jitter`: a random delay added to each scheduled run. */
+  jitter: { max: DAY, why: 'a scheduled run is delayed by at most a day' },
+  /** `health.interval`. */
+  healthInterval: { max: DAY, why: 'hosts are sampled at least once a day' },
+  /** `health.timeout`. */
+  healthTimeout: { max: 3_600_000, why: 'a host that does not answer within an hour is down' },
+  /** Command and hook `timeout`. Longer than a Node timer can hold (24.8 days): re-armed. */
+  commandTimeout: { max: 30 * DAY, why: 'a command or hook runs for at most 30 days' },
+  /** `retention.keepWithin`. */
+  keepWithin: { max: 36_500 * DAY, why: 'keepWithin covers at most 100 years' },
+  /** `--at "<duration> ago"`. */
+  ago: { max: 36_500 * DAY, why: 'a time at most 100 years ago' },
+  /** `hactl worker --shutdown-grace`. */
+  shutdownGrace: { max: 3_600_000, why: 'in-flight work gets at most an hour to finish' },
+} as const;
+
 /** Milliseconds for a duration string, or an error message saying what is wrong. */
 export function parseDuration(text: string): { ms: number } | { error: string } {
   const s = text.trim();
@@ -33,8 +59,15 @@ export function parseDuration(text: string): { ms: number } | { error: string } 
     total += Number(m[1]) * UNIT_MS[unit]!;
     pos = PART.lastIndex;
   }
-  if (!Number.isFinite(total)) return { error: `"${text}" is too large` };
+  // Far beyond every limit above, and where milliseconds stop being exact integers.
+  if (!Number.isSafeInteger(Math.round(total))) return { error: `"${text}" is far too large` };
   return { ms: Math.round(total) };
+}
+
+/** Checks a parsed duration against one of DURATION_LIMITS; a message when it is too long. */
+export function durationTooLong(ms: number, limit: { max: number; why: string }): string | undefined {
+  if (ms <= limit.max) return undefined;
+  return `${formatDuration(ms)} is too long: the maximum is ${formatDuration(limit.max)} (${limit.why})`;
 }
 
 /** Like parseDuration but throws; for values already validated by the config loader. */

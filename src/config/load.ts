@@ -94,7 +94,35 @@ export function parseConfig(text: string, label: string): HaConfig {
   checkRules(parsed.value as Record<string, unknown>, issues, baseDir);
   if (!issues.ok || !result.success) throw new ConfigError(issues.sorted());
 
-  return normalise(result.data, label, text, baseDir);
+  const config = normalise(result.data, label, text, baseDir);
+  checkSizes(config, issues);
+  if (!issues.ok) throw new ConfigError(issues.sorted());
+  return config;
+}
+
+/**
+ * Largest workflow input a backup set may produce. Its spec travels in the Schedule and in
+ * the history of every run several times; the server refuses payloads over 2 MiB and gRPC
+ * messages over 4 MiB, so a set is stopped here, with its position, rather than half-applied.
+ */
+export const MAX_SET_SPEC_BYTES = 256 * 1024;
+
+function kib(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
+}
+
+function checkSizes(config: HaConfig, issues: IssueCollector): void {
+  config.backups.forEach((b, index) => {
+    const bytes = Buffer.byteLength(JSON.stringify(b.spec));
+    if (bytes <= MAX_SET_SPEC_BYTES) return;
+    const excludes = b.spec.sources.reduce((n, s) => n + s.exclude.length, 0);
+    issues.add(
+      ['backups', index],
+      `backup set "${b.spec.set}" is too large for the Temporal server: its spec is ${kib(bytes)} ` +
+        `(${b.spec.sources.length} path(s), ${excludes} exclude pattern(s) in all, ${b.spec.commands.length} command(s)), ` +
+        `the limit is ${kib(MAX_SET_SPEC_BYTES)}; use fewer, broader patterns (one "cache/" pattern covers every cache directory)`,
+    );
+  });
 }
 
 const NAMED_SCHEDULES: Record<string, string> = {

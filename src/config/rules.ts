@@ -98,6 +98,25 @@ function checkBackups(doc: Obj, hosts: Set<string>, baseDir: string, issues: Iss
     checkSchedule(item.schedule, [...at, 'schedule'], issues);
     if (isObj(item.verify)) checkSchedule(item.verify.schedule, [...at, 'verify', 'schedule'], issues);
     if (isObj(item.drill)) checkSchedule(item.drill.schedule, [...at, 'drill', 'schedule'], issues);
+    // Jitter delays every scheduled run of the set; as long as the interval, runs would pile up.
+    const jitter = ms(item.jitter);
+    if (jitter !== undefined) {
+      const schedules: Array<[string, unknown]> = [
+        ['schedule', item.schedule],
+        ['verify.schedule', isObj(item.verify) ? item.verify.schedule : undefined],
+        ['drill.schedule', isObj(item.drill) ? item.drill.schedule : undefined],
+      ];
+      for (const [name, s] of schedules) {
+        const every = isObj(s) ? ms(s.every) : undefined;
+        if (every !== undefined && jitter >= every) {
+          issues.add(
+            [...at, 'jitter'],
+            `jitter (${formatDuration(jitter)}) must be shorter than ${name} every ${formatDuration(every)}, or runs would pile up`,
+          );
+          break;
+        }
+      }
+    }
 
     const resolved: Array<{ abs: string; i: number }> = [];
     paths.forEach((src, i) => {

@@ -1,7 +1,7 @@
 // The shape of config/high_availability.yml. Structure only: cross-field rules (unknown hosts,
 // duplicates, timeouts versus intervals) live in rules.ts, normalisation in load.ts.
 import { z } from 'zod';
-import { parseDuration } from '../common/duration';
+import { DURATION_LIMITS, durationTooLong, parseDuration } from '../common/duration';
 
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const NAME_HINT = 'letters, digits, ".", "_" and "-", starting with a letter or digit, at most 63 characters';
@@ -11,8 +11,11 @@ export const name = () =>
     error: (iss) => `${JSON.stringify(iss.input)} is not a valid name: use ${NAME_HINT}`,
   });
 
-/** A duration string such as "30s"; numbers are refused because their unit would be a guess. */
-export const duration = (opts: { min?: number } = {}) =>
+/**
+ * A duration string such as "30s"; numbers are refused because their unit would be a guess.
+ * Every duration has an upper bound that fits its use (DURATION_LIMITS).
+ */
+export const duration = (opts: { min?: number; limit: { max: number; why: string } }) =>
   z
     .string({
       error: (iss) =>
@@ -28,6 +31,10 @@ export const duration = (opts: { min?: number } = {}) =>
           code: 'custom',
           message: `"${text}" is too short: the minimum is ${opts.min / 1000}s`,
         });
+      else {
+        const long = durationTooLong(r.ms, opts.limit);
+        if (long) ctx.addIssue({ code: 'custom', message: `"${text}": ${long}` });
+      }
     });
 
 export const hostSchema = z.strictObject({
@@ -39,9 +46,9 @@ export const hostSchema = z.strictObject({
 export const healthSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** How often every host is sampled. */
-  interval: duration({ min: 1000 }).default('30s'),
+  interval: duration({ min: 1000, limit: DURATION_LIMITS.healthInterval }).default('30s'),
   /** A host whose worker does not answer within this time is reported down. */
-  timeout: duration({ min: 1000 }).default('10s'),
+  timeout: duration({ min: 1000, limit: DURATION_LIMITS.healthTimeout }).default('10s'),
   /** Hosts to sample; default: all. */
   hosts: z.array(name()).optional(),
 });
@@ -67,7 +74,7 @@ const argv = () =>
 
 const commandBase = {
   argv: argv(),
-  timeout: duration({ min: 1000 }).default('10m'),
+  timeout: duration({ min: 1000, limit: DURATION_LIMITS.commandTimeout }).default('10m'),
   env: z.record(z.string(), stringWithRefs()).optional(),
   /** Run argv[0] through /bin/sh -c; only when explicitly asked for. */
   shell: z.boolean().default(false),
@@ -76,7 +83,7 @@ const commandBase = {
 
 export const hookSchema = z.strictObject({
   ...commandBase,
-  timeout: duration({ min: 1000 }).default('5m'),
+  timeout: duration({ min: 1000, limit: DURATION_LIMITS.commandTimeout }).default('5m'),
   onError: z.enum(['fail', 'continue']).default('fail'),
 });
 
@@ -101,7 +108,7 @@ export const retentionSchema = z.strictObject({
   keepWeekly: keepCount().optional(),
   keepMonthly: keepCount().optional(),
   keepYearly: keepCount().optional(),
-  keepWithin: duration().optional(),
+  keepWithin: duration({ limit: DURATION_LIMITS.keepWithin }).optional(),
 });
 
 /** hourly | daily | weekly | { every: 15m } | { cron: "0 2 * * *" } */
@@ -111,7 +118,7 @@ export const scheduleSchema = z.union(
       error: (iss) =>
         `expected hourly, daily, weekly, {every: 15m} or {cron: "0 2 * * *"}, got ${JSON.stringify(iss.input)}`,
     }),
-    z.strictObject({ every: duration({ min: 1000 }) }),
+    z.strictObject({ every: duration({ min: 1000, limit: DURATION_LIMITS.scheduleEvery }) }),
     z.strictObject({ cron: z.string() }),
   ],
   { error: 'expected hourly, daily, weekly, {every: 15m} or {cron: "0 2 * * *"}' },
@@ -134,7 +141,7 @@ export const backupSchema = z.strictObject({
   destination: z.string().min(1),
   schedule: scheduleSchema.optional(),
   timezone: z.string().default('UTC'),
-  jitter: duration().optional(),
+  jitter: duration({ limit: DURATION_LIMITS.jitter }).optional(),
   retention: retentionSchema.default({}),
   gzipLevel: z.number().int().min(1).max(9).default(6),
   hooks: z

@@ -11,6 +11,8 @@ import {
   SHARED_TASK_QUEUE,
 } from '../common/constants';
 import type { HaConfig } from '../config/load';
+import { ConfigError } from '../config/issues';
+import type { ConfigIssue } from '../config/issues';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { reconfigureSignal } from '../../workflows/controller';
 import type { Desired, DesiredController, DesiredSchedule } from './desired';
@@ -147,12 +149,38 @@ export interface ApplyResult extends PlanSummary {
   plan: Plan;
 }
 
+/** Largest serialised input of one Schedule or controller; the server refuses 2 MiB payloads. */
+export const MAX_OBJECT_INPUT_BYTES = 512 * 1024;
+
+/**
+ * Every object's input is measured before anything is applied: a config the server would
+ * refuse halfway through is refused whole, naming the object, instead.
+ */
+export function checkDesiredSizes(desired: readonly Desired[], file: string): void {
+  const issues: ConfigIssue[] = [];
+  for (const d of desired) {
+    const input = d.type === 'schedule' ? d.options.action : d.input;
+    const bytes = Buffer.byteLength(JSON.stringify(input) ?? '');
+    if (bytes > MAX_OBJECT_INPUT_BYTES) {
+      issues.push({
+        file,
+        line: 1,
+        col: 1,
+        path: d.id,
+        message: `${d.type} ${d.id} would carry ${Math.ceil(bytes / 1024)} KiB of input, more than the ${MAX_OBJECT_INPUT_BYTES / 1024} KiB the Temporal server takes safely; make the section that produces it smaller`,
+      });
+    }
+  }
+  if (issues.length) throw new ConfigError(issues);
+}
+
 export async function applyConfig(
   client: Client,
   config: HaConfig,
   opts: { dryRun?: boolean } = {},
 ): Promise<ApplyResult> {
   const desired = desiredState(config);
+  checkDesiredSizes(desired, config.file);
   if (!opts.dryRun) await ensureSearchAttributes(client.connection as Connection, client.options.namespace);
   const observed = await observe(client, desired);
   const plan = computePlan(desired, observed);

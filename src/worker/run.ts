@@ -96,6 +96,10 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       ...common,
       taskQueue: hostTaskQueue(opts.host),
       activities: host.activities,
+      // Our long steps heartbeat every 2s; sending each one (instead of the SDK's throttling up
+      // to 80% of the heartbeat timeout) delivers a cancel, or the news that the run was
+      // terminated, within seconds, so a cancelled restore stops before it could swap.
+      maxHeartbeatThrottleInterval: '2 seconds',
     });
     // If one worker fails, stop the other too: a half-working host would look healthy.
     const stopOther = (other: Worker) => (err: unknown) => {

@@ -80,6 +80,43 @@ describe('hactl command line', () => {
     expect(badHost.stderr).toContain('unknown host "nowhere"');
   });
 
+  it('input that used to pass and then misbehave is bad input, with where and what (exit 2)', async () => {
+    const head =
+      'version: 1\nhosts:\n  - name: alpha\nbackups:\n  - name: db\n    host: alpha\n    paths: [/srv]\n    destination: /b\n';
+    const never = writeConfig(dir.dir, 'never.yml', `${head}    schedule: { cron: "0 3 30 2 *" }\n`);
+    let r = await hactl(['config', 'validate', never]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `${never}:9:23  backups[0].schedule.cron  cron "0 3 30 2 *": day 30 never occurs in February; this schedule would never run`,
+    );
+    const huge = writeConfig(
+      dir.dir,
+      'huge.yml',
+      `${head}    jitter: 99999999999w\n    hooks: { pre: [{ argv: [x], timeout: 30d }] }\n`,
+    );
+    r = await hactl(['config', 'validate', huge]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('backups[0].jitter  "99999999999w" is far too large');
+    for (const [at, re] of [
+      ['2026-02-30', /the date 2026-02-30 does not exist \(that month has 28 days\)/],
+      ['2026-04-31', /the date 2026-04-31 does not exist/],
+      ['99999', /cannot read the time "99999"/],
+    ] as const) {
+      r = await hactl(['restore', 'config', '--to', '/tmp/x', '--at', at]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(re);
+    }
+    // A config the server could not take is refused whole before apply contacts anyone.
+    const excludes = Array.from({ length: 150_000 }, (_, i) => `"*.tmp${i}"`).join(', ');
+    const big = writeConfig(dir.dir, 'big.yml', `${head}    exclude: [${excludes}]\n`);
+    r = await hactl(['apply', big, '--address', '127.0.0.1:1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `${big}:5:5  backups[0]  backup set "db" is too large for the Temporal server`,
+    );
+    expect(r.stderr).toContain('1 error(s); nothing was applied.');
+  });
+
   it('config validate --json prints the normalised config', async () => {
     const r = await hactl([
       'config',

@@ -30,6 +30,8 @@ export function testEnv(testFile: string): TestEnv {
       TEMPORAL_ADDRESS: state.address,
       TEMPORAL_NAMESPACE: namespace,
       HA_WORKFLOW_BUNDLE: state.workflowBundle,
+      // Each test file's workers keep their host state apart from the others' and the user's.
+      HA_STATE_DIR: path.join(ROOT, '.data', 'test', 'state', namespace),
       // Never let a developer's own Temporal profile leak into tests.
       TEMPORAL_CONFIG_FILE: path.join(os.tmpdir(), 'ha-orchestrator-no-such-temporal.toml'),
     },

@@ -22,7 +22,7 @@ import { createArchive } from '../../activities/backup/archive';
 import { extractArchive, HostileEntry, safeRelative } from '../../activities/backup/extract';
 import { compileExcludes } from '../../activities/backup/glob';
 import { createBackupActivities } from '../../activities/backup';
-import { archiveName, listDestination } from '../../activities/backup/store';
+import { listDestination } from '../../activities/backup/store';
 import { encodeHeader, TarParser } from '../../activities/backup/tar';
 import type { TarEntry } from '../../activities/backup/tar';
 import type { BackupSetSpec } from '../../src/common/backup';
@@ -52,7 +52,8 @@ const ID = '20260101T000000Z-abc123';
 
 async function archive(s: BackupSetSpec, hooks: { beforeFile?: (p: string) => void } = {}) {
   const r = await createArchive({ spec: s, id: ID, createdAt: '2026-01-01T00:00:00.000Z', ...hooks });
-  return { ...r, file: path.join(s.destination, archiveName(ID)) };
+  // The finished archive waits under its attempt's name until the manifest step commits it.
+  return { ...r, file: path.join(s.destination, r.staged) };
 }
 
 function makeTree(root: string): void {
@@ -193,7 +194,7 @@ describe('archive engine', () => {
     // Still a valid archive: every header promised exactly the bytes that follow it.
     const out = path.join(tmp.dir, 'live-out');
     mkdirSync(out);
-    execFileSync('tar', ['-xzf', path.join(s.destination, r.archive), '-C', out]);
+    execFileSync('tar', ['-xzf', path.join(s.destination, r.staged), '-C', out]);
     expect(readFileSync(path.join(out, live.slice(1), 'b-shrinks')).length).toBe(big.length);
   });
 
@@ -227,7 +228,7 @@ describe('archive engine', () => {
     });
     const out = path.join(tmp.dir, 'cmd-out');
     mkdirSync(out);
-    execFileSync('tar', ['-xzf', path.join(s.destination, r.archive), '-C', out, 'commands/dump.sql']);
+    execFileSync('tar', ['-xzf', path.join(s.destination, r.staged), '-C', out, 'commands/dump.sql']);
     expect(readFileSync(path.join(out, 'commands', 'dump.sql'), 'utf8')).toBe('create table t;\ns3cret\n');
 
     const bad = spec(src, {
