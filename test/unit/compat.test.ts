@@ -1,0 +1,65 @@
+// What the previous release wrote must still read as "unchanged": the config hashes that apply
+// stores in memos, the memo keys, IDs, search attributes, queues, workflow and message names.
+// The fixture was written by the release before the restructuring (see its "about").
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseConfig } from '../../src/config/load';
+import { desiredState } from '../../src/reconcile/desired';
+import {
+  hostTaskQueue,
+  MEMO,
+  PRODUCT,
+  SEARCH_ATTRIBUTE_TYPES,
+  SHARED_TASK_QUEUE,
+} from '../../src/common/constants';
+import { reconfigureSignal } from '../../workflows/controller';
+import { hostReportSignal, monitorStateQuery } from '../../workflows/host-monitor';
+import { backupProgressQuery } from '../../workflows/backup';
+import * as workflows from '../../workflows';
+import { ROOT } from '../setup/shared';
+
+interface Fixture {
+  memo: Record<string, string>;
+  managedBy: string;
+  searchAttributes: Record<string, string>;
+  taskQueues: { shared: string; host: string };
+  workflowTypes: string[];
+  messages: Record<string, string>;
+  desired: Record<string, Array<{ type: string; id: string; kind: string; hash: string }>>;
+}
+
+const fixture = JSON.parse(
+  readFileSync(path.join(ROOT, 'test', 'fixtures', 'previous-release.json'), 'utf8'),
+) as Fixture;
+
+const configs: Record<string, string> = {
+  shipped: path.join(ROOT, 'config', 'high_availability.yml'),
+  'multi-set': path.join(ROOT, 'test', 'fixtures', 'multi-set.yml'),
+};
+
+describe('compatibility with the previous release', () => {
+  it.each(Object.keys(configs))('the %s config gives the same objects and config hashes', (name) => {
+    const file = configs[name]!;
+    const cfg = parseConfig(readFileSync(file, 'utf8'), path.join('/srv/ha/config', path.basename(file)));
+    const now = desiredState(cfg).map((d) => ({ type: d.type, id: d.id, kind: d.kind, hash: d.hash }));
+    expect(now).toEqual(fixture.desired[name]);
+  });
+
+  it('keeps memo keys, search attributes and task queues', () => {
+    expect(MEMO).toEqual(fixture.memo);
+    expect(PRODUCT).toBe(fixture.managedBy);
+    expect(SEARCH_ATTRIBUTE_TYPES).toEqual(fixture.searchAttributes);
+    expect({ shared: SHARED_TASK_QUEUE, host: hostTaskQueue('alpha') }).toEqual(fixture.taskQueues);
+  });
+
+  it('keeps every workflow type and message name', () => {
+    const exported = Object.keys(workflows);
+    for (const t of fixture.workflowTypes) expect(exported).toContain(t);
+    expect({
+      hostReportSignal: hostReportSignal.name,
+      monitorStateQuery: monitorStateQuery.name,
+      reconfigureSignal: reconfigureSignal.name,
+      backupProgressQuery: backupProgressQuery.name,
+    }).toEqual(fixture.messages);
+  });
+});
