@@ -9,9 +9,9 @@ import { Client, Connection } from '@temporalio/client';
 import { createBackupActivities } from '../activities/backup';
 import { createArchive } from '../activities/backup/archive';
 import { restoreBackup } from '../activities/backup/restore';
-import type { ArchiveResult, BackupResult, BackupSetSpec } from '../src/common/backup';
-import { ensureTemporalCli } from '../src/temporal/cli-binary';
-import { freePort, startDevServer } from '../src/temporal/dev-server';
+import type { ArchiveResult, BackupResult, BackupSetSpec } from '../src/backup/model/types';
+import { ensureTemporalCli } from '../src/platform/temporal/cli-binary';
+import { freePort, startDevServer } from '../src/platform/temporal/dev-server';
 import { fmt, median } from './util';
 
 const LEVEL = 6;

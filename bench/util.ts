@@ -1,6 +1,6 @@
 // Shared helpers for benchmarks: CPU of this process plus its reaped children, and stats.
 import { spawnSync } from 'node:child_process';
-import { processTreeCpuMs } from '../src/util/cpu';
+import { processTreeCpuMs } from '../activities/health/cpu';
 
 export interface Sample {
   wallMs: number;

@@ -4,7 +4,7 @@
 const path = require('node:path');
 const fs = require('node:fs');
 
-const main = path.join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
+const main = path.join(__dirname, '..', 'dist', 'src', 'platform', 'cli', 'main.js');
 if (!fs.existsSync(main)) {
   console.error(
     'hactl is not built yet: run `npm run build` (or `npm start`) in ' + path.join(__dirname, '..'),

@@ -79,7 +79,9 @@ function build() {
 }
 
 async function ensureTemporal() {
-  const { ensureTemporalCli } = await import(path.join(root, 'dist', 'src', 'temporal', 'cli-binary.js'));
+  const { ensureTemporalCli } = await import(
+    path.join(root, 'dist', 'src', 'platform', 'temporal', 'cli-binary.js')
+  );
   try {
     const r = await ensureTemporalCli((line) => say(line));
     say(`Temporal CLI: ${r.path} (from ${r.source})`);

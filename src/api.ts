@@ -1,24 +1,36 @@
 // Typed client API for programs that drive ha-orchestrator: the same operations as hactl.
 //   import { connectClient, runBackup, restore, runHealthSnapshot } from 'ha-orchestrator';
-import type { Client } from '@temporalio/client';
-import { IDS, KIND, searchAttributePairs, SHARED_TASK_QUEUE, WORKFLOW_TYPES } from './common/constants';
-import type { HealthSnapshotInput, HealthSnapshotResult, MonitorState } from './common/health';
-import { hostReportSignal, monitorStateQuery } from '../workflows/host-monitor';
+// Light on purpose: it loads no Temporal worker, no activity code and no systeminformation
+// (a test checks), so that a program that only starts and watches workflows stays small.
+import { BACKUP_IDS, BACKUP_KIND } from './backup/model/ids';
+import { HEALTH_IDS, HEALTH_KIND } from './health/model/ids';
 
-export { connectClient } from './temporal/connection';
-export type { ConnectionFlags, ConnectedClient } from './temporal/connection';
-export { loadConfig, parseConfig } from './config/load';
-export type { HaConfig } from './config/load';
-export { ConfigError, formatIssue } from './config/issues';
-export { applyConfig } from './reconcile/apply';
-export type { ApplyResult } from './reconcile/apply';
-export { collectStatus } from './status';
-export type { StatusReport, HostStatus } from './status';
-export { listLiveHosts } from './hosts';
-export type { LiveHost } from './hosts';
-export { IDS, KIND, SA, SHARED_TASK_QUEUE, hostTaskQueue } from './common/constants';
-export type * from './common/health';
-export { hostReportSignal, monitorStateQuery };
+export { connectClient, TemporalUnreachable } from './platform/temporal/connection';
+export type { ConnectionFlags, ConnectedClient } from './platform/temporal/connection';
+export { loadConfig, parseConfig, applyConfig, collectStatus, desiredState } from './platform/registry-api';
+export type { HaConfig } from './platform/registry-api';
+export { ConfigError, formatIssue } from './platform/config/issues';
+export type { ApplyResult } from './platform/reconcile/apply';
+export type { StatusReport, ScheduleStatus } from './platform/status';
+export { listLiveHosts } from './platform/hosts';
+export type { LiveHost } from './platform/hosts';
+export { HaError, BadInput, OperationFailed, EXIT } from './core/errors';
+export { SHARED_TASK_QUEUE, hostTaskQueue } from './core/names';
+export { SA } from './core/search-attributes';
+export { parseTime, InvalidTime } from './core/time';
+
+/** Workflow and schedule IDs of every capability. */
+export const IDS = { ...HEALTH_IDS, ...BACKUP_IDS };
+/** Values of the HaKind search attribute. */
+export const KIND = { ...HEALTH_KIND, ...BACKUP_KIND };
+
+// Health.
+export { runHealthSnapshot, hostState } from './health/client';
+export type { HostStatus } from './health/status';
+export type * from './health/model/types';
+export { hostReportSignal, monitorStateQuery } from '../workflows/health/messages';
+
+// Backups and restores.
 export {
   findSet,
   startBackup,
@@ -29,38 +41,18 @@ export {
   drillBackup,
   startRestore,
   restore,
-  parseTime,
-  pickBackup,
-  backupStatus,
+  restoreProtection,
   BackupInProgress,
-  NoSuchBackup,
   UnknownBackupSet,
-  InvalidTime,
   InvalidRestoreTarget,
   RestoreInProgress,
   RestoreRefused,
-  restoreProtection,
-} from './backups';
-export type { RestoreOptions, BackupSetStatus } from './backups';
-export type * from './common/backup';
-export type { RetentionPolicy, RetentionDecision } from './common/retention';
-export { applyRetention } from './common/retention';
-export { backupProgressQuery } from '../workflows/backup';
-
-/** Takes a health snapshot of the given hosts now and waits for the result. */
-export async function runHealthSnapshot(
-  client: Client,
-  input: HealthSnapshotInput,
-): Promise<HealthSnapshotResult> {
-  return client.workflow.execute(WORKFLOW_TYPES.healthSnapshot, {
-    taskQueue: SHARED_TASK_QUEUE,
-    workflowId: `${IDS.healthWorkflow()}-adhoc-${Date.now()}`,
-    args: [input],
-    typedSearchAttributes: searchAttributePairs(KIND.health, 'adhoc'),
-  });
-}
-
-/** The latest state and snapshot of one host, from its monitor:<host> controller. */
-export async function hostState(client: Client, host: string): Promise<MonitorState> {
-  return client.workflow.getHandle(IDS.monitor(host)).query(monitorStateQuery);
-}
+} from './backup/client';
+export type { RestoreOptions } from './backup/client';
+export { NoSuchBackup, pickBackup } from './backup/model/selection';
+export { backupStatus } from './backup/status';
+export type { BackupSetStatus } from './backup/status';
+export type * from './backup/model/types';
+export type { RetentionPolicy, RetentionDecision } from './backup/model/retention';
+export { applyRetention } from './backup/model/retention';
+export { backupProgressQuery } from '../workflows/backup/messages';

@@ -18,14 +18,20 @@ import {
 import type { Stats } from 'node:fs';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ArchiveResult, BackupCommandSpec, BackupSetSpec, ManifestFile } from '../../src/common/backup';
-import { COMMANDS_DIR } from '../../src/common/backup';
-import { ERROR_TYPES } from '../../src/common/errors';
+import type {
+  ArchiveResult,
+  BackupCommandSpec,
+  BackupSetSpec,
+  ManifestFile,
+} from '../../src/backup/model/types';
+import { COMMANDS_DIR } from '../../src/backup/model/types';
+import { BACKUP_FAILURES } from '../../src/backup/model/failures';
 import { compileExcludes } from './glob';
 import type { ExcludeMatcher } from './glob';
 import { ParallelGzipWriter } from './pgzip';
-import { commandError, runCommand } from './run-command';
-import { archiveName, cleanLeftovers, fsyncDir, PARTIAL_SUFFIX, writeFileAtomic } from './store';
+import { commandError, runCommand } from '../shared/command';
+import { fsyncDir, writeFileAtomic } from '../shared/fs';
+import { archiveName, cleanLeftovers, PARTIAL_SUFFIX } from './store';
 import { encodeHeader, END_OF_ARCHIVE, padding } from './tar';
 import type { TarEntry } from './tar';
 
@@ -72,13 +78,13 @@ export function destinationError(err: unknown, dir: string, written: number): Er
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     return ApplicationFailure.nonRetryable(
       `destination ${dir} is full (${code}) after writing ${written} bytes; free space there or choose another destination. Nothing was kept from this run.`,
-      ERROR_TYPES.destinationFull,
+      BACKUP_FAILURES.destinationFull,
     );
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     return ApplicationFailure.nonRetryable(
       `destination ${dir} is not writable (${code}); fix its permissions or mount, or choose another destination`,
-      ERROR_TYPES.destinationNotWritable,
+      BACKUP_FAILURES.destinationNotWritable,
     );
   }
   return err as Error;
@@ -232,12 +238,12 @@ class Packer {
       if (code === 'ENOENT' || code === 'ENOTDIR') {
         throw ApplicationFailure.nonRetryable(
           `source path ${root} does not exist on host ${this.opts.spec.host}; fix "paths" in the config or create it`,
-          ERROR_TYPES.sourceMissing,
+          BACKUP_FAILURES.sourceMissing,
         );
       }
       throw ApplicationFailure.nonRetryable(
         `source path ${root} cannot be read (${code})`,
-        ERROR_TYPES.sourceUnreadable,
+        BACKUP_FAILURES.sourceUnreadable,
       );
     }
     // Parent directories of the source, so that the archive extracts with the right layout.
@@ -273,7 +279,7 @@ class Packer {
           if (abs === root && code !== 'ENOENT') {
             throw ApplicationFailure.nonRetryable(
               `source path ${root} cannot be read (${code})`,
-              ERROR_TYPES.sourceUnreadable,
+              BACKUP_FAILURES.sourceUnreadable,
             );
           }
           this.warnings.push(`directory could not be read: ${abs} (${code})`);
@@ -310,7 +316,7 @@ class Packer {
           else if (abs === root)
             throw ApplicationFailure.nonRetryable(
               `source path ${root} cannot be read (${code})`,
-              ERROR_TYPES.sourceUnreadable,
+              BACKUP_FAILURES.sourceUnreadable,
             );
           else this.warnings.push(`could not be read, skipped: ${abs} (${code})`);
           continue;

@@ -22,8 +22,8 @@ import {
 } from 'node:fs';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Manifest, ManifestFile } from '../../src/common/backup';
-import { ERROR_TYPES } from '../../src/common/errors';
+import type { Manifest, ManifestFile } from '../../src/backup/model/types';
+import { BACKUP_FAILURES } from '../../src/backup/model/failures';
 import { gunzipFile } from './pgzip';
 import { TarParser } from './tar';
 import type { TarEntry } from './tar';
@@ -296,13 +296,13 @@ export function extractionFailure(err: unknown, archive: string): Error {
   if (err instanceof HostileEntry) {
     return ApplicationFailure.nonRetryable(
       `refused to restore ${path.basename(archive)}: ${err.message}; nothing was written`,
-      ERROR_TYPES.hostileArchive,
+      BACKUP_FAILURES.hostileArchive,
     );
   }
   if (err instanceof ContentMismatch) {
     return ApplicationFailure.nonRetryable(
       `${path.basename(archive)} does not match its manifest: ${err.message}`,
-      ERROR_TYPES.archiveCorrupted,
+      BACKUP_FAILURES.archiveCorrupted,
     );
   }
   const e = err as NodeJS.ErrnoException;
@@ -314,7 +314,7 @@ export function extractionFailure(err: unknown, archive: string): Error {
   ) {
     return ApplicationFailure.nonRetryable(
       `${path.basename(archive)} is corrupted: ${e.message}`,
-      ERROR_TYPES.archiveCorrupted,
+      BACKUP_FAILURES.archiveCorrupted,
     );
   }
   return err as Error;

@@ -1,8 +1,8 @@
 // Backup activities: they run on the set's host (task queue ha-host-<host>).
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { fsyncDir, writeFileAtomic } from '../shared/fs';
 import type {
   ArchiveResult,
   BackupInfo,
@@ -16,11 +16,11 @@ import type {
   RestoreResult,
   StagedRestore,
   VerifyReport,
-} from '../../src/common/backup';
-import { MANIFEST_FORMAT } from '../../src/common/backup';
-import { ERROR_TYPES } from '../../src/common/errors';
-import { applyRetention } from '../../src/common/retention';
-import type { RetentionDecision } from '../../src/common/retention';
+} from '../../src/backup/model/types';
+import { MANIFEST_FORMAT } from '../../src/backup/model/types';
+import { BACKUP_FAILURES } from '../../src/backup/model/failures';
+import { applyRetention } from '../../src/backup/model/retention';
+import type { RetentionDecision } from '../../src/backup/model/retention';
 import { createArchive, destinationError, sidecarName } from './archive';
 import {
   abandonRestore,
@@ -36,19 +36,26 @@ import {
   verifyOne,
 } from './restore';
 import type { RestoreDeps } from './restore';
-import { currentOwner, hostStateDir, ownerRunning } from './scratch-journal';
-import { runCommand, showArgv } from './run-command';
+import type { ActivityModule } from '../../src/platform/capability';
+import { runCommand, showArgv } from '../shared/command';
+import {
+  activityLog,
+  cancellationSignal,
+  currentAttempt,
+  heartbeat,
+  withHeartbeats,
+} from '../shared/heartbeat';
+import { hostStateDir } from '../shared/host-state';
+import { currentOwner, ownerRunning } from './scratch-journal';
 import {
   archiveName,
   deleteBackup,
   fileSize,
-  fsyncDir,
   infoOf,
   listDestination,
   manifestName,
   PARTIAL_SUFFIX,
   readManifest,
-  writeFileAtomic,
 } from './store';
 
 export interface BackupActivityDeps {
@@ -57,63 +64,6 @@ export interface BackupActivityDeps {
   now?: () => number;
   /** The host's state directory; default from HA_STATE_DIR (see hostStateDir). */
   stateDir?: string;
-}
-
-/** Latest progress of each running activity (several run at once on one worker). */
-const lastDetails = new WeakMap<Context, unknown>();
-
-function heartbeat(details: unknown): void {
-  let ctx: Context;
-  try {
-    ctx = Context.current();
-  } catch {
-    return; // called outside an activity (tests)
-  }
-  lastDetails.set(ctx, details);
-  ctx.heartbeat(details);
-}
-
-/**
- * Heartbeats every 2s whatever the work is doing (a 30-minute pg_dump prints no progress), so
- * that only a dead worker misses the heartbeat timeout.
- */
-async function withHeartbeats<T>(fn: () => Promise<T>): Promise<T> {
-  let ctx: Context;
-  try {
-    ctx = Context.current();
-  } catch {
-    return fn();
-  }
-  const timer = setInterval(() => ctx.heartbeat(lastDetails.get(ctx)), 2000);
-  try {
-    return await fn();
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-function currentAttempt(): number {
-  try {
-    return Context.current().info.attempt;
-  } catch {
-    return 1;
-  }
-}
-
-function cancellationSignal(): AbortSignal | undefined {
-  try {
-    return Context.current().cancellationSignal;
-  } catch {
-    return undefined;
-  }
-}
-
-function activityLog(line: string): void {
-  try {
-    Context.current().log.info(line);
-  } catch {
-    /* outside an activity */
-  }
 }
 
 export function createBackupActivities(deps: BackupActivityDeps) {
@@ -159,7 +109,7 @@ export function createBackupActivities(deps: BackupActivityDeps) {
           : `exited with status ${o.exitCode ?? o.signal}`;
         throw ApplicationFailure.nonRetryable(
           `${where}: \`${showArgv(input.hook)}\` ${why}${output ? `: ${output.slice(-500)}` : ''}`,
-          ERROR_TYPES.hookFailed,
+          BACKUP_FAILURES.hookFailed,
         );
       }
       return result;
@@ -235,7 +185,7 @@ export function createBackupActivities(deps: BackupActivityDeps) {
         // Without its entry list the archive cannot become a backup.
         throw ApplicationFailure.nonRetryable(
           `entry list for ${input.id} is missing (${(err as Error).message}); run the backup again`,
-          'SidecarMissing',
+          BACKUP_FAILURES.sidecarMissing,
         );
       }
       const final = path.join(dest, archiveName(input.id));
@@ -248,7 +198,7 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       if (fileSize(final) !== a.archiveBytes) {
         throw ApplicationFailure.nonRetryable(
           `the archive of ${input.id} (${a.staged}) is gone or changed before it could be committed; run the backup again`,
-          ERROR_TYPES.archiveMissing,
+          BACKUP_FAILURES.archiveMissing,
         );
       }
       const manifest: Manifest = {
@@ -375,7 +325,7 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       if (!id)
         throw ApplicationFailure.nonRetryable(
           `set ${input.spec.set} has no backups to drill`,
-          ERROR_TYPES.backupNotFound,
+          BACKUP_FAILURES.backupNotFound,
         );
       // The listing already read it; an id not listed gets loadManifestOrFail's explanation.
       const m =
@@ -387,7 +337,7 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       if (r.bytes !== m.bytesIn) {
         throw ApplicationFailure.nonRetryable(
           `drill restored ${r.bytes} bytes, the manifest says ${m.bytesIn}`,
-          ERROR_TYPES.archiveCorrupted,
+          BACKUP_FAILURES.archiveCorrupted,
         );
       }
       return { ...r, manifestFiles: m.files };
@@ -396,3 +346,8 @@ export function createBackupActivities(deps: BackupActivityDeps) {
 }
 
 export type BackupActivities = ReturnType<typeof createBackupActivities>;
+
+/** What the worker registers: backup activities run on the set's host. */
+export const activityModule: ActivityModule = {
+  host: (deps) => ({ activities: createBackupActivities(deps) }),
+};

@@ -5,12 +5,12 @@
 import { lstatSync, readFileSync, realpathSync, statfsSync } from 'node:fs';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Manifest, RestoreProtect } from '../../src/common/backup';
-import { restoreTargetError } from '../../src/common/backup';
-import { ERROR_TYPES } from '../../src/common/errors';
+import type { Manifest, RestoreProtect } from '../../src/backup/model/types';
+import { restoreTargetError } from '../../src/backup/model/types';
+import { BACKUP_FAILURES } from '../../src/backup/model/failures';
 
 function refuse(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, ERROR_TYPES.restoreTargetInvalid);
+  return ApplicationFailure.nonRetryable(message, BACKUP_FAILURES.restoreTargetInvalid);
 }
 
 /** Checks of the text alone; the CLI and the client API run the same ones. */
@@ -201,13 +201,13 @@ export function checkSpace(dir: string, m: Manifest): SpaceCheck {
       `not enough space in ${dir} to restore backup ${m.id}: it needs ${formatBytes(need.bytes)} (${need.bytes} bytes, ` +
         `${formatBytes(m.bytesIn)} of data plus filesystem overhead), ${formatBytes(freeBytes)} (${freeBytes} bytes) are free; ` +
         `free space there or restore elsewhere. Nothing was written.`,
-      ERROR_TYPES.restoreNoSpace,
+      BACKUP_FAILURES.restoreNoSpace,
     );
   }
   if (freeInodes !== null && freeInodes < need.inodes) {
     throw ApplicationFailure.nonRetryable(
       `not enough inodes in ${dir} to restore backup ${m.id}: it needs ${need.inodes}, ${freeInodes} are free. Nothing was written.`,
-      ERROR_TYPES.restoreNoSpace,
+      BACKUP_FAILURES.restoreNoSpace,
     );
   }
   return r;

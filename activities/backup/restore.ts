@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, sta
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
+import { fsyncDir, writeFileAtomic } from '../shared/fs';
 import type {
   Manifest,
   RestoreCheck,
@@ -11,8 +12,8 @@ import type {
   RestoreResult,
   StagedRestore,
   VerifyReport,
-} from '../../src/common/backup';
-import { ERROR_TYPES } from '../../src/common/errors';
+} from '../../src/backup/model/types';
+import { BACKUP_FAILURES } from '../../src/backup/model/failures';
 import { extractArchive, extractionFailure } from './extract';
 import { fileSha256 } from './pgzip';
 import {
@@ -33,22 +34,14 @@ import {
   ScratchJournal,
 } from './scratch-journal';
 import type { Owner, OwnerCheck, ScratchEntry } from './scratch-journal';
-import {
-  archiveName,
-  fileSize,
-  fsyncDir,
-  infoOf,
-  manifestName,
-  readManifest,
-  writeFileAtomic,
-} from './store';
+import { archiveName, fileSize, infoOf, manifestName, readManifest } from './store';
 
 export function loadManifestOrFail(destination: string, set: string, id: string): Manifest {
   const file = path.join(destination, manifestName(id));
   if (!existsSync(file)) {
     throw ApplicationFailure.nonRetryable(
       `backup ${id} of set ${set} not found (no ${file})`,
-      ERROR_TYPES.backupNotFound,
+      BACKUP_FAILURES.backupNotFound,
     );
   }
   try {
@@ -56,7 +49,7 @@ export function loadManifestOrFail(destination: string, set: string, id: string)
   } catch (err) {
     throw ApplicationFailure.nonRetryable(
       `manifest of backup ${id} cannot be read: ${(err as Error).message}`,
-      ERROR_TYPES.archiveCorrupted,
+      BACKUP_FAILURES.archiveCorrupted,
     );
   }
 }
@@ -75,20 +68,20 @@ export async function checkArchiveChecksum(
   if (size === undefined) {
     throw ApplicationFailure.nonRetryable(
       `archive ${file} of backup ${want.id} is missing`,
-      ERROR_TYPES.archiveMissing,
+      BACKUP_FAILURES.archiveMissing,
     );
   }
   if (size !== want.archiveBytes) {
     throw ApplicationFailure.nonRetryable(
       `archive ${file} has ${size} bytes, its manifest says ${want.archiveBytes} (truncated or altered); ${after}`,
-      ERROR_TYPES.archiveCorrupted,
+      BACKUP_FAILURES.archiveCorrupted,
     );
   }
   const { sha256 } = await fileSha256(file, onProgress);
   if (sha256 !== want.archiveSha256) {
     throw ApplicationFailure.nonRetryable(
       `archive ${file} fails its SHA-256 check (corrupted); ${after}`,
-      ERROR_TYPES.archiveCorrupted,
+      BACKUP_FAILURES.archiveCorrupted,
     );
   }
 }
@@ -156,7 +149,7 @@ export async function checkRestore(req: RestoreRequest, deps: RestoreDeps): Prom
   if (size !== m.archiveBytes) {
     throw ApplicationFailure.nonRetryable(
       `archive of backup ${m.id} has ${size ?? 'no'} bytes, its manifest says ${m.archiveBytes}; nothing was written`,
-      size === undefined ? ERROR_TYPES.archiveMissing : ERROR_TYPES.archiveCorrupted,
+      size === undefined ? BACKUP_FAILURES.archiveMissing : BACKUP_FAILURES.archiveCorrupted,
     );
   }
   const space = checkSpace(existingAncestor(t.parent), m);
@@ -164,7 +157,7 @@ export async function checkRestore(req: RestoreRequest, deps: RestoreDeps): Prom
   const holder = journal.read(restoreKey(t.real));
   const owner = deps.owner ?? currentOwner();
   if (holder && !sameRun(holder.owner, owner) && (await (deps.isRunning ?? ownerRunning)(holder.owner))) {
-    throw ApplicationFailure.nonRetryable(busyMessage(t.real)(holder), ERROR_TYPES.restoreInProgress);
+    throw ApplicationFailure.nonRetryable(busyMessage(t.real)(holder), BACKUP_FAILURES.restoreInProgress);
   }
   return {
     backup: infoOf(m),
@@ -190,13 +183,13 @@ function stagingFailure(err: unknown, dir: string, m: Manifest): Error {
     return ApplicationFailure.nonRetryable(
       `${dir} filled up while restoring backup ${m.id} (${code}): it needs about ${formatBytes(need)} (${need} bytes), ${free} free now; ` +
         'the staging directory was removed and the target was not touched',
-      ERROR_TYPES.restoreNoSpace,
+      BACKUP_FAILURES.restoreNoSpace,
     );
   }
   if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
     return ApplicationFailure.nonRetryable(
       `cannot write in ${dir} (${code}); the restore needs to create its staging directory there`,
-      ERROR_TYPES.restoreTargetInvalid,
+      BACKUP_FAILURES.restoreTargetInvalid,
     );
   }
   return extractionFailure(err, archiveName(m.id));
@@ -310,7 +303,7 @@ function swapFailure(err: unknown, what: string): ApplicationFailure {
         : (err as Error).message;
   return ApplicationFailure.nonRetryable(
     `${what} failed: ${why}; the target was left as it was and the staging directory was removed`,
-    ERROR_TYPES.restoreSwapFailed,
+    BACKUP_FAILURES.restoreSwapFailed,
   );
 }
 
@@ -351,7 +344,7 @@ export async function swapRestore(
     }
     throw ApplicationFailure.nonRetryable(
       `the staged restore of ${target} is no longer held by this run (${e ? `now ${describeOwner(e.owner)}` : 'its lock is gone'}); nothing was swapped`,
-      ERROR_TYPES.restoreAbandoned,
+      BACKUP_FAILURES.restoreAbandoned,
     );
   }
   if (deps.stillWanted && !(await deps.stillWanted())) {
@@ -359,7 +352,7 @@ export async function swapRestore(
     journal.release(key, owner);
     throw ApplicationFailure.nonRetryable(
       `the restore run ended before its swap; ${target} was not touched and the staging directory was removed`,
-      ERROR_TYPES.restoreAbandoned,
+      BACKUP_FAILURES.restoreAbandoned,
     );
   }
   const parent = path.dirname(target);
@@ -385,7 +378,7 @@ export async function swapRestore(
         throw ApplicationFailure.nonRetryable(
           `renaming the staged tree to ${target} failed (${(err as Error).message}) and moving the previous content back failed too (${(back as Error).message}): ` +
             `the previous content is in ${previousPath}, the restored tree in ${staged.staging}; nothing was deleted`,
-          ERROR_TYPES.restoreSwapFailed,
+          BACKUP_FAILURES.restoreSwapFailed,
         );
       }
     }
@@ -508,7 +501,7 @@ export async function verifyOne(
     const type = (err as ApplicationFailure).type;
     return {
       id,
-      status: type === ERROR_TYPES.backupNotFound ? 'missing' : 'corrupted',
+      status: type === BACKUP_FAILURES.backupNotFound ? 'missing' : 'corrupted',
       detail: (err as Error).message,
       bytes: 0,
       files: 0,
@@ -529,7 +522,7 @@ export async function verifyOne(
     return { id, status: 'ok', detail: 'checksum ok', bytes: m.archiveBytes, files: m.files };
   } catch (err) {
     const failure = extractionFailure(err, archiveName(id)) as ApplicationFailure;
-    const missing = failure.type === ERROR_TYPES.archiveMissing;
+    const missing = failure.type === BACKUP_FAILURES.archiveMissing;
     return {
       id,
       status: missing ? 'missing' : 'corrupted',

@@ -13,8 +13,8 @@ import * as path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { ERROR_TYPES } from '../../src/common/errors';
-import { writeFileAtomic } from './store';
+import { BACKUP_FAILURES } from '../../src/backup/model/failures';
+import { writeFileAtomic } from '../shared/fs';
 
 /** The workflow run (and activity attempt) that owns a scratch directory. */
 export interface Owner {
@@ -42,16 +42,6 @@ export interface ScratchEntry {
 
 /** Answers whether an owner's run is still going; injectable for tests. */
 export type OwnerCheck = (owner: Owner) => Promise<boolean>;
-
-/** The host's state directory: HA_STATE_DIR, else /var/lib (root) or the XDG state home. */
-export function hostStateDir(host: string, env: NodeJS.ProcessEnv = process.env): string {
-  const base =
-    env.HA_STATE_DIR ??
-    (process.getuid?.() === 0
-      ? '/var/lib/ha-orchestrator'
-      : path.join(env.XDG_STATE_HOME ?? path.join(os.homedir(), '.local', 'state'), 'ha-orchestrator'));
-  return path.join(base, 'hosts', host);
-}
 
 /** The owner of the current activity, or of this process outside a worker. */
 export function currentOwner(): Owner {
@@ -177,7 +167,7 @@ export class ScratchJournal {
         continue;
       }
       if (!sameRun(holder.owner, entry.owner) && (await this.isRunning(holder.owner))) {
-        throw ApplicationFailure.nonRetryable(busy(holder), ERROR_TYPES.restoreInProgress);
+        throw ApplicationFailure.nonRetryable(busy(holder), BACKUP_FAILURES.restoreInProgress);
       }
       this.takeOver(key, holder);
     }

@@ -2,60 +2,22 @@
 //   <id>.tar.gz            the archive (a plain tar.gz)
 //   <id>.manifest.json     written last: a backup exists exactly when this exists and matches
 //   .<id>.*.partial        work in progress; never listed, removed by the next run
-import {
-  closeSync,
-  fsyncSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
-import type { BackupInfo, Manifest } from '../../src/common/backup';
-import { ARCHIVE_SUFFIX, BACKUP_ID_PATTERN, MANIFEST_FORMAT, MANIFEST_SUFFIX } from '../../src/common/backup';
+import { fsyncDir } from '../shared/fs';
+import type { BackupInfo, Manifest } from '../../src/backup/model/types';
+import {
+  ARCHIVE_SUFFIX,
+  BACKUP_ID_PATTERN,
+  MANIFEST_FORMAT,
+  MANIFEST_SUFFIX,
+} from '../../src/backup/model/types';
 
 export const PARTIAL_SUFFIX = '.partial';
 
 export const archiveName = (id: string): string => `${id}${ARCHIVE_SUFFIX}`;
 export const manifestName = (id: string): string => `${id}${MANIFEST_SUFFIX}`;
 export const partialName = (id: string, what: string): string => `.${id}.${what}${PARTIAL_SUFFIX}`;
-
-/** fsync a directory so that a rename in it survives a crash. */
-export function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Writes a file so that readers see either the old content or all of the new. */
-export function writeFileAtomic(file: string, data: string | Buffer): void {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}${PARTIAL_SUFFIX}`);
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* best effort */
-    }
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, file);
-  fsyncDir(dir);
-}
 
 export function infoOf(m: Manifest): BackupInfo {
   const { entries: _e, format: _f, ...info } = m;

@@ -3,9 +3,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as si from 'systeminformation';
-import type { FilesystemUse, HostSnapshot, InterfaceTraffic } from '../../src/common/health';
-import { processTreeCpuMs as cpuMsNow } from '../../src/util/cpu';
-import { VERSION } from '../../src/version';
+import type { FilesystemUse, HostSnapshot, InterfaceTraffic } from '../../src/health/model/types';
+import { processTreeCpuMs as cpuMsNow } from './cpu';
+import { VERSION } from '../../src/platform/version';
 
 /** The subset of systeminformation the collector uses; tests inject fakes. */
 export interface SystemInfo {

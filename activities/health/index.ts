@@ -1,4 +1,7 @@
-import type { HostSnapshot } from '../../src/common/health';
+// Health activities: a snapshot of the host they run on (task queue ha-host-<host>).
+import type { HostSnapshot } from '../../src/health/model/types';
+import type { ActivityModule } from '../../src/platform/capability';
+import { createHealthCollector } from './collector';
 import type { HealthCollector } from './collector';
 
 export function createHealthActivities(deps: { collector: HealthCollector }) {
@@ -9,3 +12,13 @@ export function createHealthActivities(deps: { collector: HealthCollector }) {
     },
   };
 }
+
+export type HealthActivities = ReturnType<typeof createHealthActivities>;
+
+/** What the worker registers; `prime` takes the first CPU and network sample at start. */
+export const activityModule: ActivityModule = {
+  host: (deps) => {
+    const collector = createHealthCollector({ host: deps.host });
+    return { activities: createHealthActivities({ collector }), prime: () => collector.prime() };
+  },
+};

@@ -1,6 +1,6 @@
 // The hactl binary as users run it: help everywhere, exit codes 0 / 1 / 2, clear messages.
 import * as path from 'node:path';
-import { freePort } from '../../src/temporal/dev-server';
+import { freePort } from '../../src/platform/temporal/dev-server';
 import { hactl, ROOT, tempDir, testEnv, writeConfig } from '../helpers';
 
 const env = testEnv(__filename);

@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { freePort } from '../../src/temporal/dev-server';
+import { freePort } from '../../src/platform/temporal/dev-server';
 import { hactl, HACTL, ROOT, tempDir, testEnv, waitFor, writeConfig } from '../helpers';
 
 const env = testEnv(__filename);

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { cacheRoot, findGo, goInstall, isExecutable, withLock } from '../../src/temporal/cli-binary';
+import { cacheRoot, findGo, goInstall, isExecutable, withLock } from '../../src/platform/temporal/cli-binary';
 
 export const RESTIC_VERSION = 'v0.18.1';
 const MODULE = 'github.com/restic/restic/cmd/restic';

@@ -6,9 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import type { BackupResult, VerifyReport } from '../../src/common/backup';
-import { freePort, startDevServer } from '../../src/temporal/dev-server';
-import type { DevServer } from '../../src/temporal/dev-server';
+import type { BackupResult, VerifyReport } from '../../src/backup/model/types';
+import { freePort, startDevServer } from '../../src/platform/temporal/dev-server';
+import type { DevServer } from '../../src/platform/temporal/dev-server';
 import { hactl, startWorker, tempDir, testEnv, waitFor, writeConfig } from '../helpers';
 import type { TestEnv, WorkerProcess } from '../helpers';
 

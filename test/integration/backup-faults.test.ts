@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { BackupResult, VerifyReport } from '../../src/common/backup';
+import type { BackupResult, VerifyReport } from '../../src/backup/model/types';
 import { connect, hactl, startWorker, tempDir, testEnv, waitFor, writeConfig } from '../helpers';
 import type { WorkerProcess } from '../helpers';
 import { snapshotTree } from '../helpers/tree';

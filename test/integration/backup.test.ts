@@ -24,7 +24,7 @@ import type {
   Manifest,
   RestoreResult,
   VerifyReport,
-} from '../../src/common/backup';
+} from '../../src/backup/model/types';
 import { connect, hactl, startWorker, tempDir, testEnv, waitFor, writeConfig } from '../helpers';
 import type { WorkerProcess } from '../helpers';
 import { sha256File, snapshotTree } from '../helpers/tree';

@@ -2,9 +2,10 @@
 // right process, hosts/status see both, and a killed worker shows as down.
 import type { Client } from '@temporalio/client';
 import { hostState, runHealthSnapshot } from '../../src/api';
-import type { HealthSnapshotResult } from '../../src/common/health';
-import type { LiveHost } from '../../src/hosts';
-import type { StatusReport } from '../../src/status';
+import type { HealthSnapshotResult } from '../../src/health/model/types';
+import type { LiveHost } from '../../src/platform/hosts';
+import type { StatusReport } from '../../src/platform/status';
+import type { HostStatus } from '../../src/health/status';
 import { connect, hactl, startWorker, tempDir, testEnv, waitFor, writeConfig } from '../helpers';
 import type { WorkerProcess } from '../helpers';
 
@@ -23,7 +24,7 @@ const config = writeConfig(
   `version: 1\nhosts:\n  - name: alpha\n  - name: beta\nhealth:\n  interval: ${INTERVAL_S}s\n  timeout: ${TIMEOUT_S}s\n`,
 );
 
-async function status(): Promise<StatusReport> {
+async function status(): Promise<StatusReport & { hosts: HostStatus[] }> {
   const r = await hactl(['status', '--json', '--config', config], { env: env.env });
   if (r.code !== 0) throw new Error(`status failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
@@ -138,7 +139,15 @@ describe('a fleet of two host workers', () => {
     expect(s.hosts.find((h) => h.host === 'alpha')!.state).toBe('up');
     // Bound: one interval + the timeout, plus scheduling slack (and one status round trip).
     expect(elapsed).toBeLessThan(INTERVAL_S + TIMEOUT_S + 10);
-    const m = await client.workflow.getHandle('monitor:beta').describe();
+    // The query can answer from the worker's memory a moment before the workflow task that
+    // upserted the search attribute is committed: wait for the server's copy.
+    const m = await waitFor(
+      async () => {
+        const d = await client.workflow.getHandle('monitor:beta').describe();
+        return d.searchAttributes.HaState?.[0] === 'down' ? d : undefined;
+      },
+      { timeoutMs: 10_000 },
+    );
     expect(m.searchAttributes.HaState).toEqual(['down']);
   });
 

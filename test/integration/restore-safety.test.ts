@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFil
 import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { BackupResult, RestoreResult } from '../../src/common/backup';
+import type { BackupResult, RestoreResult } from '../../src/backup/model/types';
 import { connect, hactl, startWorker, tempDir, testEnv, waitFor, writeConfig } from '../helpers';
 import type { WorkerProcess } from '../helpers';
 import { snapshotTree } from '../helpers/tree';

@@ -4,8 +4,8 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { applyRetention } from '../../src/common/retention';
-import type { RetentionPolicy } from '../../src/common/retention';
+import { applyRetention } from '../../src/backup/model/retention';
+import type { RetentionPolicy } from '../../src/backup/model/retention';
 import { readState } from '../setup/shared';
 import { tempDir } from '../helpers';
 

@@ -2,7 +2,7 @@
 // (what `hactl dev` does on an existing database and `hactl apply` does on any server).
 import { Connection } from '@temporalio/client';
 import Long from 'long';
-import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
+import { ensureSearchAttributes } from '../../src/platform/temporal/search-attributes';
 import { hactl, testEnv, waitFor } from '../helpers';
 
 const env = testEnv(__filename);

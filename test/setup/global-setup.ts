@@ -3,9 +3,11 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { ensureTemporalCli } from '../../src/temporal/cli-binary';
-import { freePort, startDevServer } from '../../src/temporal/dev-server';
+import { ensureTemporalCli } from '../../src/platform/temporal/cli-binary';
+import { freePort, startDevServer } from '../../src/platform/temporal/dev-server';
 import { ensureRestic } from '../helpers/restic';
+import { CAPABILITIES } from '../../src/registry';
+import { workflowBundleOptions } from '../../src/platform/worker/modules';
 import { namespaceForFile, ROOT, STATE_FILE, TEST_DATA } from './shared';
 import type { TestServerState } from './shared';
 
@@ -44,10 +46,12 @@ export default async function globalSetup(): Promise<void> {
     logFile: path.join(TEST_DATA, 'temporal-server.log'),
   });
 
+  const { cleanup, ...bundleOptions } = workflowBundleOptions(CAPABILITIES);
   const bundle = await bundleWorkflowCode({
-    workflowsPath: path.join(ROOT, 'dist', 'workflows', 'index.js'),
+    ...bundleOptions,
     logger: new DefaultLogger('WARN'),
   });
+  cleanup();
   const bundlePath = path.join(TEST_DATA, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
 

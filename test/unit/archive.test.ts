@@ -25,7 +25,7 @@ import { createBackupActivities } from '../../activities/backup';
 import { listDestination } from '../../activities/backup/store';
 import { encodeHeader, TarParser } from '../../activities/backup/tar';
 import type { TarEntry } from '../../activities/backup/tar';
-import type { BackupSetSpec } from '../../src/common/backup';
+import type { BackupSetSpec } from '../../src/backup/model/types';
 import { tempDir } from '../helpers';
 import { snapshotTree } from '../helpers/tree';
 

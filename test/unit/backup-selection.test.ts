@@ -1,6 +1,7 @@
-import { NoSuchBackup, parseTime, pickBackup } from '../../src/backups';
-import type { BackupInfo } from '../../src/common/backup';
-import { backupId } from '../../src/common/backup';
+import { NoSuchBackup, pickBackup } from '../../src/backup/model/selection';
+import { parseTime } from '../../src/core/time';
+import type { BackupInfo } from '../../src/backup/model/types';
+import { backupId } from '../../src/backup/model/types';
 
 const info = (iso: string, suffix: string): BackupInfo =>
   ({ id: backupId(Date.parse(iso), suffix), createdAt: new Date(iso).toISOString() }) as BackupInfo;

@@ -5,7 +5,7 @@ import {
   ensureTemporalCli,
   findTemporalCli,
   TemporalCliMissing,
-} from '../../src/temporal/cli-binary';
+} from '../../src/platform/temporal/cli-binary';
 import { tempDir } from '../helpers';
 
 function script(file: string, body: string): string {

@@ -3,19 +3,14 @@
 // The fixture was written by the release before the restructuring (see its "about").
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseConfig } from '../../src/config/load';
-import { desiredState } from '../../src/reconcile/desired';
-import {
-  hostTaskQueue,
-  MEMO,
-  PRODUCT,
-  SEARCH_ATTRIBUTE_TYPES,
-  SHARED_TASK_QUEUE,
-} from '../../src/common/constants';
-import { reconfigureSignal } from '../../workflows/controller';
-import { hostReportSignal, monitorStateQuery } from '../../workflows/host-monitor';
-import { backupProgressQuery } from '../../workflows/backup';
-import * as workflows from '../../workflows';
+import { desiredState, parseConfig } from '../../src/platform/registry-api';
+import { hostTaskQueue, MEMO, PRODUCT, SHARED_TASK_QUEUE } from '../../src/core/names';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../src/core/search-attributes';
+import { reconfigureSignal } from '../../src/core/controller';
+import { CAPABILITIES } from '../../src/registry';
+import { workflowExports } from '../../src/platform/worker/modules';
+import { hostReportSignal, monitorStateQuery } from '../../workflows/health/messages';
+import { backupProgressQuery } from '../../workflows/backup/messages';
 import { ROOT } from '../setup/shared';
 
 interface Fixture {
@@ -53,7 +48,7 @@ describe('compatibility with the previous release', () => {
   });
 
   it('keeps every workflow type and message name', () => {
-    const exported = Object.keys(workflows);
+    const exported = Object.keys(workflowExports(CAPABILITIES));
     for (const t of fixture.workflowTypes) expect(exported).toContain(t);
     expect({
       hostReportSignal: hostReportSignal.name,

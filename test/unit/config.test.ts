@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import { ConfigError, formatIssue } from '../../src/config/issues';
-import type { ConfigIssue } from '../../src/config/issues';
-import { loadConfig, parseConfig } from '../../src/config/load';
+import { ConfigError, formatIssue } from '../../src/platform/config/issues';
+import type { ConfigIssue } from '../../src/platform/config/issues';
+import { loadConfig, parseConfig } from '../../src/platform/registry-api';
 import { ROOT } from '../setup/shared';
 
 function issuesOf(text: string): ConfigIssue[] {

@@ -1,4 +1,4 @@
-import { durationMs, formatDuration, parseDuration } from '../../src/common/duration';
+import { durationMs, formatDuration, parseDuration } from '../../src/core/duration';
 
 describe('durations', () => {
   it.each([

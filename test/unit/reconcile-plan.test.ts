@@ -1,8 +1,8 @@
-import { parseConfig } from '../../src/config/load';
-import { canonicalJson, contentHash, desiredState } from '../../src/reconcile/desired';
-import type { Desired } from '../../src/reconcile/desired';
-import { computePlan, isOwnedId, summarise } from '../../src/reconcile/plan';
-import type { Observed } from '../../src/reconcile/plan';
+import { canonicalJson, contentHash } from '../../src/platform/reconcile/desired';
+import type { Desired } from '../../src/platform/reconcile/desired';
+import { summarise } from '../../src/platform/reconcile/plan';
+import type { Observed } from '../../src/platform/reconcile/plan';
+import { computePlan, desiredState, isOwnedId, parseConfig } from '../../src/platform/registry-api';
 
 const base = 'version: 1\nhosts:\n  - name: alpha\n  - name: beta\n';
 const cfg = (extra = 'health:\n  interval: 30s\n  timeout: 10s\n') => parseConfig(base + extra, 'x.yml');

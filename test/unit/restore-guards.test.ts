@@ -23,7 +23,7 @@ import {
 } from '../../activities/backup/restore-target';
 import { recoverLeftovers, ScratchJournal } from '../../activities/backup/scratch-journal';
 import type { Owner, ScratchEntry } from '../../activities/backup/scratch-journal';
-import type { BackupSetSpec, Manifest, RestoreRequest } from '../../src/common/backup';
+import type { BackupSetSpec, Manifest, RestoreRequest } from '../../src/backup/model/types';
 import { readManifest } from '../../activities/backup/store';
 import { tempDir } from '../helpers';
 import { snapshotTree } from '../helpers/tree';

@@ -1,5 +1,5 @@
-import { applyRetention, isoWeek, localParts } from '../../src/common/retention';
-import type { RetentionItem, RetentionPolicy } from '../../src/common/retention';
+import { applyRetention, isoWeek, localParts } from '../../src/backup/model/retention';
+import type { RetentionItem, RetentionPolicy } from '../../src/backup/model/retention';
 
 const H = 3_600_000;
 const D = 24 * H;

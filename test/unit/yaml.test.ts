@@ -1,4 +1,9 @@
-import { formatPath, parseYamlWithPositions, positionOf, YamlSyntaxError } from '../../src/config/yaml';
+import {
+  formatPath,
+  parseYamlWithPositions,
+  positionOf,
+  YamlSyntaxError,
+} from '../../src/platform/config/yaml';
 
 describe('YAML with positions', () => {
   const text = [

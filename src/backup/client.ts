@@ -1,0 +1,277 @@
+// Typed client operations for backups and restores: what `hactl backup ...` and `hactl restore`
+// do, for programs that start them themselves. Every start is checked against its workflow
+// function's signature (type-only imports: no workflow code is loaded here).
+import type { Client, Workflow, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import { BadInput, OperationFailed } from '../core/errors';
+import { SHARED_TASK_QUEUE } from '../core/names';
+import { searchAttributePairs } from '../core/search-attributes';
+import type { BaseConfig } from '../platform/config/load';
+import type {
+  backupListWorkflow,
+  backupPruneWorkflow,
+  restoreCheckWorkflow,
+} from '../../workflows/backup/backup-admin';
+import type { backupDrillWorkflow } from '../../workflows/backup/backup-drill';
+import type { backupVerifyWorkflow } from '../../workflows/backup/backup-verify';
+import type { BackupListResult } from '../../workflows/backup/backup-admin';
+import type { backupWorkflow } from '../../workflows/backup/backup';
+import type { restoreWorkflow, RestoreWorkflowInput } from '../../workflows/backup/restore';
+import type { BackupSetConfig } from './config';
+import type { BackupSection } from './desired';
+import { BACKUP_FAILURES } from './model/failures';
+import { BACKUP_IDS, BACKUP_KIND, BACKUP_WORKFLOWS } from './model/ids';
+import type { RetentionDecision } from './model/retention';
+import { NoSuchBackup, pickBackup } from './model/selection';
+import type {
+  BackupInfo,
+  BackupResult,
+  BackupSetSpec,
+  RestoreCheck,
+  RestoreProtect,
+  RestoreResult,
+  VerifyReport,
+} from './model/types';
+import { normaliseAbsolute, restoreTargetError } from './model/types';
+
+export { NoSuchBackup, pickBackup };
+
+type WorkflowHandle<W extends Workflow> = WorkflowHandleWithFirstExecutionRunId<W>;
+
+/** The config names no such set (exit 2). */
+export class UnknownBackupSet extends BadInput {}
+
+/** A backup of the set is running; another is refused (exit 1). */
+export class BackupInProgress extends OperationFailed {}
+
+/** Bad restore target: refused before anything runs (exit 2). */
+export class InvalidRestoreTarget extends BadInput {}
+
+/** Another restore into the same directory is running (exit 1). */
+export class RestoreInProgress extends OperationFailed {}
+
+/** A restore's preflight on its host failed for a reason that is not bad input (exit 1). */
+export class RestoreRefused extends OperationFailed {}
+
+export function findSet(config: BaseConfig & BackupSection, name: string): BackupSetConfig {
+  const b = config.backups.find((x) => x.spec.set === name);
+  if (!b) {
+    const names = config.backups.map((x) => x.spec.set);
+    throw new UnknownBackupSet(
+      `no backup set "${name}" in ${config.file}; defined sets: ${names.join(', ') || '(none)'}`,
+    );
+  }
+  return b;
+}
+
+/** Starts backup:<set>; refuses with BackupInProgress while one runs (scheduled or manual). */
+export async function startBackup(
+  client: Client,
+  spec: BackupSetSpec,
+  trigger: 'manual' | 'api' = 'api',
+): Promise<WorkflowHandle<typeof backupWorkflow>> {
+  const workflowId = BACKUP_IDS.backupWorkflow(spec.set);
+  try {
+    return await client.workflow.start<typeof backupWorkflow>(BACKUP_WORKFLOWS.backup, {
+      workflowId,
+      taskQueue: SHARED_TASK_QUEUE,
+      args: [{ spec, trigger }],
+      typedSearchAttributes: searchAttributePairs(BACKUP_KIND.backup, spec.set, spec.host),
+      staticSummary: `backup of ${spec.set} on ${spec.host} (${trigger})`,
+      workflowIdConflictPolicy: 'FAIL',
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      let since = '';
+      try {
+        const d = await client.workflow.getHandle(workflowId).describe();
+        since = `, started ${d.startTime.toISOString()}`;
+      } catch {
+        /* gone meanwhile */
+      }
+      throw new BackupInProgress(
+        `a backup of set ${spec.set} is already in progress (workflow ${workflowId}${since}); not starting another`,
+      );
+    }
+    throw err;
+  }
+}
+
+export async function runBackup(client: Client, spec: BackupSetSpec): Promise<BackupResult> {
+  return (await startBackup(client, spec)).result();
+}
+
+export async function listBackups(client: Client, spec: BackupSetSpec): Promise<BackupListResult> {
+  return client.workflow.execute<typeof backupListWorkflow>(BACKUP_WORKFLOWS.backupList, {
+    workflowId: BACKUP_IDS.backupAdminWorkflow('list', spec.set, Date.now()),
+    taskQueue: SHARED_TASK_QUEUE,
+    args: [{ set: spec.set, host: spec.host, destination: spec.destination }],
+    typedSearchAttributes: searchAttributePairs(BACKUP_KIND.backupAdmin, spec.set, spec.host),
+  });
+}
+
+export async function verifyBackups(
+  client: Client,
+  spec: BackupSetSpec,
+  opts: { ids?: string[]; deep?: boolean } = {},
+): Promise<VerifyReport[]> {
+  return client.workflow.execute<typeof backupVerifyWorkflow>(BACKUP_WORKFLOWS.backupVerify, {
+    workflowId: BACKUP_IDS.backupAdminWorkflow('verify', spec.set, Date.now()),
+    taskQueue: SHARED_TASK_QUEUE,
+    args: [
+      {
+        set: spec.set,
+        host: spec.host,
+        destination: spec.destination,
+        ...(opts.ids ? { ids: opts.ids } : {}),
+        deep: opts.deep ?? true,
+      },
+    ],
+    typedSearchAttributes: searchAttributePairs(BACKUP_KIND.backupVerify, spec.set, spec.host),
+  });
+}
+
+export async function pruneBackups(
+  client: Client,
+  spec: BackupSetSpec,
+  opts: { dryRun: boolean },
+): Promise<{ decisions: RetentionDecision[]; removed: string[] }> {
+  return client.workflow.execute<typeof backupPruneWorkflow>(BACKUP_WORKFLOWS.backupPrune, {
+    workflowId: BACKUP_IDS.backupAdminWorkflow('prune', spec.set, Date.now()),
+    taskQueue: SHARED_TASK_QUEUE,
+    args: [{ spec, dryRun: opts.dryRun }],
+    typedSearchAttributes: searchAttributePairs(BACKUP_KIND.backupAdmin, spec.set, spec.host),
+  });
+}
+
+export async function drillBackup(
+  client: Client,
+  spec: BackupSetSpec,
+  id?: string,
+): Promise<RestoreResult & { manifestFiles: number }> {
+  return client.workflow.execute<typeof backupDrillWorkflow>(BACKUP_WORKFLOWS.backupDrill, {
+    workflowId: BACKUP_IDS.backupAdminWorkflow('drill', spec.set, Date.now()),
+    taskQueue: SHARED_TASK_QUEUE,
+    args: [{ spec, ...(id ? { id } : {}) }],
+    typedSearchAttributes: searchAttributePairs(BACKUP_KIND.backupDrill, spec.set, spec.host),
+  });
+}
+
+export interface RestoreOptions {
+  /** Absolute directory on the restoring host; relative, empty or ".." paths are refused. */
+  to: string;
+  id?: string;
+  at?: number;
+  /** Host that performs the restore; default the set's host. */
+  host?: string;
+  keepPrevious?: boolean;
+  allowExternalSymlinks?: boolean;
+  /**
+   * Paths the restore must never replace: every set's destination and sources on the
+   * restoring host. `restoreProtection(config, host)` gives them; the set's own destination
+   * is always protected.
+   */
+  protect?: RestoreProtect;
+  /** Allow a target that is, contains or lies inside a backed-up source. */
+  intoSource?: boolean;
+  /** At most this many bytes of restored data per second. */
+  maxBytesPerSec?: number;
+}
+
+/** Destinations and sources of every set whose host is `host`: what a restore there must not replace. */
+export function restoreProtection(config: BaseConfig & BackupSection, host: string): RestoreProtect {
+  const sets = config.backups.filter((b) => b.spec.host === host);
+  return {
+    destinations: sets.map((b) => ({ set: b.spec.set, path: b.spec.destination })),
+    sources: sets.flatMap((b) => b.spec.sources.map((s) => ({ set: b.spec.set, path: s.path }))),
+  };
+}
+
+function innermost(err: unknown): { type?: string; message: string } {
+  let e = err as { cause?: unknown; message?: string; type?: string };
+  while (e?.cause) e = e.cause;
+  return { ...(e?.type ? { type: e.type } : {}), message: e?.message ?? String(err) };
+}
+
+/**
+ * Resolves the backup (by id, time or newest), checks the target on the restoring host (real
+ * paths, mount points, free space, another restore in progress) and only then starts
+ * restore:<set>:<id>:<host>:<target>.
+ */
+export async function startRestore(
+  client: Client,
+  spec: BackupSetSpec,
+  opts: RestoreOptions,
+): Promise<{ handle: WorkflowHandle<typeof restoreWorkflow>; backup: BackupInfo; check: RestoreCheck }> {
+  const bad = restoreTargetError(opts.to);
+  if (bad) throw new InvalidRestoreTarget(bad);
+  const to = normaliseAbsolute(opts.to);
+  const listing = await listBackups(client, spec);
+  const backup = pickBackup(
+    spec.set,
+    listing.backups,
+    { ...(opts.id ? { id: opts.id } : {}), ...(opts.at !== undefined ? { at: opts.at } : {}) },
+    listing.damaged,
+  );
+  const host = opts.host ?? spec.host;
+  const input: RestoreWorkflowInput = {
+    set: spec.set,
+    id: backup.id,
+    destination: spec.destination,
+    target: to,
+    keepPrevious: opts.keepPrevious ?? true,
+    allowExternalSymlinks: opts.allowExternalSymlinks ?? false,
+    ...(opts.protect ? { protect: opts.protect } : {}),
+    ...(opts.intoSource ? { intoSource: true } : {}),
+    ...(opts.maxBytesPerSec ? { maxBytesPerSec: opts.maxBytesPerSec } : {}),
+    host,
+  };
+  let check: RestoreCheck;
+  try {
+    check = await client.workflow.execute<typeof restoreCheckWorkflow>(BACKUP_WORKFLOWS.restoreCheck, {
+      workflowId: BACKUP_IDS.restoreCheckWorkflow(spec.set, Date.now()),
+      taskQueue: SHARED_TASK_QUEUE,
+      args: [input],
+      typedSearchAttributes: searchAttributePairs(BACKUP_KIND.backupAdmin, spec.set, host),
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    const cause = innermost(err);
+    if (cause.type === BACKUP_FAILURES.restoreTargetInvalid) throw new InvalidRestoreTarget(cause.message);
+    if (cause.type === BACKUP_FAILURES.restoreInProgress) throw new RestoreInProgress(cause.message);
+    if (cause.type === BACKUP_FAILURES.backupNotFound) throw new NoSuchBackup(cause.message);
+    throw new RestoreRefused(
+      `restore of ${spec.set} backup ${backup.id} into ${to} refused on ${host}: ${cause.message}`,
+    );
+  }
+  const workflowId = BACKUP_IDS.restoreWorkflow(spec.set, backup.id, host, check.target);
+  let handle: WorkflowHandle<typeof restoreWorkflow>;
+  try {
+    handle = await client.workflow.start<typeof restoreWorkflow>(BACKUP_WORKFLOWS.restore, {
+      workflowId,
+      taskQueue: SHARED_TASK_QUEUE,
+      args: [input],
+      typedSearchAttributes: searchAttributePairs(BACKUP_KIND.restore, spec.set, host),
+      staticSummary: `restore of ${spec.set} backup ${backup.id} into ${check.target} on ${host}`,
+      workflowIdConflictPolicy: 'FAIL',
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new RestoreInProgress(
+        `a restore of backup ${backup.id} of ${spec.set} into ${check.target} on ${host} is already in progress (workflow ${workflowId}); wait for it or cancel it`,
+      );
+    }
+    throw err;
+  }
+  return { handle, backup, check };
+}
+
+/** startRestore, then waits for the result. */
+export async function restore(
+  client: Client,
+  spec: BackupSetSpec,
+  opts: RestoreOptions,
+): Promise<RestoreResult> {
+  const { handle } = await startRestore(client, spec, opts);
+  return handle.result();
+}

@@ -1,0 +1,72 @@
+// What a capability is to the platform: one typed object in the registry (src/registry.ts).
+// The config loader, the reconciler, `hactl status`, the worker, the CLI and the exit codes
+// loop over the registry and never name a capability themselves.
+//
+// A descriptor is light on purpose: names, command stubs and constants only, so that
+// `hactl --version` and `--help` load nothing else. Everything heavier (zod schemas, the
+// Temporal client, status queries) comes from `load()`, on first use. By convention, its
+// workflows are `workflows/<name>/index.ts` and its activities `activities/<name>/index.ts`
+// (see ActivityModule), which only the worker loads.
+import type { Client } from '@temporalio/client';
+import type { Command } from 'commander';
+import type { BaseConfig, ConfigSection } from './config/load';
+import type { Desired } from './reconcile/desired';
+
+/** A command group of hactl; its file is loaded only when that command runs (or its help). */
+export interface CommandStub {
+  name: string;
+  summary: string;
+  load(): Promise<{ register(program: Command): Command }>;
+}
+
+/** A capability's part of `hactl status`: its key in `--json`, how to collect and show it. */
+export interface StatusSection<C = unknown, D = unknown> {
+  key: string;
+  collect(client: Client, config: (BaseConfig & C) | undefined, now: number): Promise<D>;
+  /** Pure: lines for the terminal (none when there is nothing to show). */
+  render(data: D): string[];
+}
+
+/** The heavier parts, loaded on first use. */
+export interface CapabilityParts<C = unknown> {
+  config?: ConfigSection;
+  /** The Schedules and controllers this capability needs for a config. */
+  desired?(config: BaseConfig & C): Desired[];
+  status?: StatusSection<C>;
+}
+
+export interface Capability<C = unknown> {
+  /** Folder name under src/, workflows/ and activities/. */
+  name: string;
+  commands: readonly CommandStub[];
+  /** What `hactl apply` creates for it: ID prefixes it owns and its controllers' kinds. */
+  ownedIdPrefixes: readonly string[];
+  controllerKinds: readonly string[];
+  /** Workflow type names its clients and schedules start (exported by workflows/<name>). */
+  workflowTypes: readonly string[];
+  /** Failure types retrying cannot fix, and those that mean the input was bad (exit 2). */
+  failures: { nonRetryable: readonly string[]; badInput: readonly string[] };
+  load(): CapabilityParts<C>;
+}
+
+/** Dependencies every host-side activity factory gets. */
+export interface HostActivityDeps {
+  host: string;
+  env: NodeJS.ProcessEnv;
+  /** The host's state directory (HA_STATE_DIR/hosts/<host>). */
+  stateDir: string;
+}
+
+/** What `activities/<name>/index.ts` exports as `activityModule`. */
+export interface ActivityModule {
+  /** Activities that must run on the host they concern (queue ha-host-<host>). */
+  host?(deps: HostActivityDeps): { activities: object; prime?(): Promise<void> };
+  /** Activities that may run on any host (queue ha-orchestrator). */
+  shared?(deps: { env: NodeJS.ProcessEnv }): object;
+}
+
+/** Caches `load` so that a capability's parts are required once, when first needed. */
+export function lazy<T>(load: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= load());
+}

@@ -1,0 +1,212 @@
+// Reads what the server has, computes the plan, and (unless dry-run) carries it out.
+import type { Client, Connection, ScheduleDescription, ScheduleOptions } from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { reconfigureSignal } from '../../core/controller';
+import { MEMO, PRODUCT, SHARED_TASK_QUEUE } from '../../core/names';
+import { SA, searchAttributePairs } from '../../core/search-attributes';
+import type { BaseConfig } from '../config/load';
+import { ConfigError } from '../config/issues';
+import type { ConfigIssue } from '../config/issues';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
+import type { Desired, DesiredController, DesiredSchedule } from './desired';
+import type { Observed, Plan, PlanSummary, Step } from './plan';
+import { computePlan, conflicts, isOwnedId, summarise } from './plan';
+
+const RUNNING = temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+
+function memoManaged(memo: Record<string, unknown> | undefined): boolean {
+  return memo?.[MEMO.managedBy] === PRODUCT;
+}
+
+async function observeSchedule(client: Client, id: string): Promise<Observed | undefined> {
+  let d: ScheduleDescription;
+  try {
+    d = await client.schedule.getHandle(id).describe();
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return undefined;
+    throw err;
+  }
+  const hash = d.action.memo?.[MEMO.configHash];
+  return {
+    type: 'schedule',
+    id,
+    managed: memoManaged(d.memo),
+    ...(typeof hash === 'string' ? { hash } : {}),
+  };
+}
+
+async function observeController(client: Client, id: string): Promise<Observed | undefined> {
+  try {
+    const d = await client.workflow.getHandle(id).describe();
+    const hash = d.memo?.[MEMO.configHash];
+    return {
+      type: 'controller',
+      id,
+      managed: memoManaged(d.memo),
+      running: d.status.name === 'RUNNING',
+      ...(typeof hash === 'string' ? { hash } : {}),
+    };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Everything relevant on the server: the desired IDs, read directly (strongly consistent), plus
+ * the owned ones found by listing (visibility; may lag a second behind very recent changes).
+ */
+export async function observe(
+  client: Client,
+  desired: readonly Desired[],
+  owned: OwnedObjects,
+): Promise<Observed[]> {
+  const out = new Map<string, Observed>();
+  const put = (o: Observed | undefined): void => {
+    if (o) out.set(`${o.type}:${o.id}`, o);
+  };
+  for (const d of desired)
+    put(d.type === 'schedule' ? await observeSchedule(client, d.id) : await observeController(client, d.id));
+
+  for await (const s of client.schedule.list()) {
+    if (!isOwnedId(s.scheduleId, owned.idPrefixes) || out.has(`schedule:${s.scheduleId}`)) continue;
+    if (memoManaged(s.memo)) put(await observeSchedule(client, s.scheduleId));
+  }
+  if (owned.controllerKinds.length === 0) return [...out.values()];
+  const kinds = owned.controllerKinds.map((k) => `'${k}'`).join(', ');
+  const query = `ExecutionStatus = 'Running' AND ${SA.kind} IN (${kinds})`;
+  for await (const w of client.workflow.list({ query })) {
+    if (!isOwnedId(w.workflowId, owned.idPrefixes) || out.has(`controller:${w.workflowId}`)) continue;
+    if (w.status.code !== RUNNING) continue;
+    put(await observeController(client, w.workflowId));
+  }
+  return [...out.values()];
+}
+
+function scheduleOptions(d: DesiredSchedule, configFile: string): ScheduleOptions {
+  return {
+    scheduleId: d.id,
+    ...d.options,
+    action: { ...d.options.action, memo: { [MEMO.managedBy]: PRODUCT, [MEMO.configHash]: d.hash } },
+    memo: { [MEMO.managedBy]: PRODUCT, source: configFile },
+    state: { note: `managed by hactl apply (${configFile})` },
+  };
+}
+
+async function startController(client: Client, d: DesiredController): Promise<void> {
+  await client.workflow.start(d.workflowType, {
+    workflowId: d.id,
+    taskQueue: SHARED_TASK_QUEUE,
+    args: [d.input],
+    memo: { [MEMO.managedBy]: PRODUCT, [MEMO.configHash]: d.hash },
+    typedSearchAttributes: searchAttributePairs(d.kind, d.target),
+    staticSummary: d.summary,
+    // A closed run with this ID (terminated, failed) is replaced; a running one is an error.
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+  });
+}
+
+async function execute(client: Client, step: Step, configFile: string): Promise<void> {
+  switch (step.op) {
+    case 'create':
+      if (step.desired.type === 'schedule')
+        await client.schedule.create(scheduleOptions(step.desired, configFile));
+      else await startController(client, step.desired);
+      return;
+    case 'update':
+      if (step.desired.type === 'schedule') {
+        const opts = scheduleOptions(step.desired, configFile);
+        await client.schedule.getHandle(step.desired.id).update((prev) => ({
+          spec: opts.spec,
+          action: opts.action,
+          policies: opts.policies ?? {},
+          ...(opts.typedSearchAttributes ? { typedSearchAttributes: opts.typedSearchAttributes } : {}),
+          // A schedule paused by an operator stays paused.
+          state: { paused: prev.state.paused, note: prev.state.paused ? prev.state.note : opts.state?.note },
+        }));
+      } else {
+        await client.workflow
+          .getHandle(step.desired.id)
+          .signal(reconfigureSignal, { input: step.desired.input, configHash: step.desired.hash });
+      }
+      return;
+    case 'delete':
+      if (step.observed.type === 'schedule') await client.schedule.getHandle(step.observed.id).delete();
+      else
+        await client.workflow.getHandle(step.observed.id).terminate('removed from the config by hactl apply');
+      return;
+    default:
+      return;
+  }
+}
+
+export interface ApplyResult extends PlanSummary {
+  conflicts: string[];
+  dryRun: boolean;
+  plan: Plan;
+}
+
+/** Largest serialised input of one Schedule or controller; the server refuses 2 MiB payloads. */
+export const MAX_OBJECT_INPUT_BYTES = 512 * 1024;
+
+/**
+ * Every object's input is measured before anything is applied: a config the server would
+ * refuse halfway through is refused whole, naming the object, instead.
+ */
+export function checkDesiredSizes(desired: readonly Desired[], file: string): void {
+  const issues: ConfigIssue[] = [];
+  for (const d of desired) {
+    const input = d.type === 'schedule' ? d.options.action : d.input;
+    const bytes = Buffer.byteLength(JSON.stringify(input) ?? '');
+    if (bytes > MAX_OBJECT_INPUT_BYTES) {
+      issues.push({
+        file,
+        line: 1,
+        col: 1,
+        path: d.id,
+        message: `${d.type} ${d.id} would carry ${Math.ceil(bytes / 1024)} KiB of input, more than the ${MAX_OBJECT_INPUT_BYTES / 1024} KiB the Temporal server takes safely; make the section that produces it smaller`,
+      });
+    }
+  }
+  if (issues.length) throw new ConfigError(issues);
+}
+
+/** Everything the reconciler may create, update or delete: from the registry. */
+export interface OwnedObjects {
+  idPrefixes: readonly string[];
+  controllerKinds: readonly string[];
+}
+
+export async function applyDesired(
+  client: Client,
+  config: BaseConfig,
+  desired: readonly Desired[],
+  owned: OwnedObjects,
+  opts: { dryRun?: boolean } = {},
+): Promise<ApplyResult> {
+  checkDesiredSizes(desired, config.file);
+  if (!opts.dryRun) await ensureSearchAttributes(client.connection as Connection, client.options.namespace);
+  const observed = await observe(client, desired, owned);
+  const plan = computePlan(desired, observed, owned.idPrefixes);
+  if (!opts.dryRun) {
+    // Deletions first: a renamed item frees its old ID before the new one is created.
+    const order = { delete: 0, update: 1, create: 2, unchanged: 3, conflict: 4 } as const;
+    for (const step of [...plan.steps].sort((a, b) => order[a.op] - order[b.op]))
+      await execute(client, step, config.file);
+  }
+  return { ...summarise(plan), conflicts: conflicts(plan), dryRun: !!opts.dryRun, plan };
+}
+
+export function describeStep(step: Step): string {
+  switch (step.op) {
+    case 'create':
+    case 'update':
+    case 'unchanged':
+      return `${step.op.padEnd(9)} ${step.desired.type} ${step.desired.id}  (${step.desired.summary})`;
+    case 'delete':
+      return `${'delete'.padEnd(9)} ${step.observed.type} ${step.observed.id}`;
+    case 'conflict':
+      return `${'conflict'.padEnd(9)} ${step.reason}`;
+  }
+}

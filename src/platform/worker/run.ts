@@ -1,0 +1,140 @@
+// One process per host: a Worker on the shared queue (workflows + activities that may run
+// anywhere) and one on the host's own queue (activities that must run on this machine). The
+// workflows and activities are those of every capability in the registry.
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { LogLevel, WorkerOptions } from '@temporalio/worker';
+import { BadInput } from '../../core/errors';
+import { hostTaskQueue, NAME_PATTERN, SHARED_TASK_QUEUE } from '../../core/names';
+import { CAPABILITIES } from '../../registry';
+import type { ConnectionFlags, ConnectionSettings } from '../temporal/connection';
+import { connectionSettings, unreachable } from '../temporal/connection';
+import { hostStateDir } from '../../../activities/shared/host-state';
+import { WORKER_HEARTBEAT_INTERVAL_MS, workerIdentity } from './identity';
+import { activityModules, workflowBundleOptions } from './modules';
+
+export { defaultHostName, parseIdentity, WORKER_HEARTBEAT_INTERVAL_MS, workerIdentity } from './identity';
+
+export interface RunWorkerOptions extends ConnectionFlags {
+  host: string;
+  /** In-flight activities get this long to finish on SIGTERM/SIGINT. */
+  shutdownGraceMs?: number;
+  logLevel?: LogLevel;
+  /** Called once both workers poll. */
+  onReady?: (info: { host: string; identity: string; queues: string[] }) => void;
+}
+
+/** The Rust-core connection that Workers need. */
+export async function connectNative(
+  flags: ConnectionFlags = {},
+): Promise<{ connection: NativeConnection; settings: ConnectionSettings }> {
+  const settings = connectionSettings(flags);
+  try {
+    const connection = await NativeConnection.connect(settings.options);
+    return { connection, settings };
+  } catch (err) {
+    throw unreachable(settings, err);
+  }
+}
+
+/** Prebuilt bundle (HA_WORKFLOW_BUNDLE) or a fresh one of every capability's workflows. */
+export async function workflowCodeOption(): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
+  const prebuilt = process.env.HA_WORKFLOW_BUNDLE;
+  if (prebuilt) return { workflowBundle: { codePath: prebuilt } };
+  const { cleanup, ...options } = workflowBundleOptions(CAPABILITIES);
+  try {
+    return { workflowBundle: await bundleWorkflowCode({ ...options, logger: new DefaultLogger('WARN') }) };
+  } finally {
+    cleanup();
+  }
+}
+
+/** Host and shared activities of every capability, built for this host. */
+export function buildActivities(host: string, env: NodeJS.ProcessEnv = process.env) {
+  const deps = { host, env, stateDir: hostStateDir(host, env) };
+  const hostActivities: Record<string, unknown> = {};
+  const shared: Record<string, unknown> = {};
+  const primes: Array<() => Promise<void>> = [];
+  for (const { name, module } of activityModules(CAPABILITIES)) {
+    const h = module.host?.(deps);
+    const s = module.shared?.({ env }) ?? {};
+    for (const key of [...Object.keys(h?.activities ?? {}), ...Object.keys(s)]) {
+      if (key in hostActivities || key in shared)
+        throw new Error(`activity ${key} of ${name} is defined twice`);
+    }
+    Object.assign(hostActivities, h?.activities ?? {});
+    Object.assign(shared, s);
+    if (h?.prime) primes.push(() => h.prime!());
+  }
+  return {
+    host: hostActivities,
+    shared,
+    prime: async () => void (await Promise.all(primes.map((p) => p()))),
+  };
+}
+
+// Each of our two workers polls only one kind of task by design; the SDK warns about the other.
+const EXPECTED_WARNINGS = [/^No activities registered/, /^No workflows registered/];
+
+function quietLogger(level: LogLevel): DefaultLogger {
+  const inner = new DefaultLogger(level);
+  return new DefaultLogger(level, (entry) => {
+    if (entry.level === 'WARN' && EXPECTED_WARNINGS.some((re) => re.test(entry.message))) return;
+    inner.log(entry.level, entry.message, entry.meta);
+  });
+}
+
+let runtimeInstalled = false;
+
+export async function runWorker(opts: RunWorkerOptions): Promise<void> {
+  if (!NAME_PATTERN.test(opts.host)) {
+    throw new BadInput(`invalid host name "${opts.host}": use letters, digits, ".", "_" and "-"`);
+  }
+  if (!runtimeInstalled) {
+    Runtime.install({
+      logger: quietLogger(opts.logLevel ?? 'WARN'),
+      workerHeartbeatInterval: WORKER_HEARTBEAT_INTERVAL_MS,
+      shutdownSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT'],
+    });
+    runtimeInstalled = true;
+  }
+  const { connection, settings } = await connectNative(opts);
+  const identity = workerIdentity(opts.host);
+  const activities = buildActivities(opts.host);
+  await activities.prime();
+  const common = {
+    connection,
+    namespace: settings.namespace,
+    identity,
+    shutdownGraceTime: opts.shutdownGraceMs ?? 30_000,
+    // When a worker dies, its cached workflows move to another worker after this long; the
+    // SDK default (10s) would delay a down report by as much.
+    stickyQueueScheduleToStartTimeout: 3_000,
+  };
+  try {
+    const shared = await Worker.create({
+      ...common,
+      taskQueue: SHARED_TASK_QUEUE,
+      ...(await workflowCodeOption()),
+      activities: activities.shared,
+    });
+    const local = await Worker.create({
+      ...common,
+      taskQueue: hostTaskQueue(opts.host),
+      activities: activities.host,
+      // Our long steps heartbeat every 2s; sending each one (instead of the SDK's throttling up
+      // to 80% of the heartbeat timeout) delivers a cancel, or the news that the run was
+      // terminated, within seconds, so a cancelled restore stops before it could swap.
+      maxHeartbeatThrottleInterval: '2 seconds',
+    });
+    // If one worker fails, stop the other too: a half-working host would look healthy.
+    const stopOther = (other: Worker) => (err: unknown) => {
+      if (other.getState() === 'RUNNING') other.shutdown();
+      throw err;
+    };
+    const running = Promise.all([shared.run().catch(stopOther(local)), local.run().catch(stopOther(shared))]);
+    opts.onReady?.({ host: opts.host, identity, queues: [SHARED_TASK_QUEUE, hostTaskQueue(opts.host)] });
+    await running;
+  } finally {
+    await connection.close();
+  }
+}

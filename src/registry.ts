@@ -1,0 +1,16 @@
+// The capabilities, in one list. Everything that serves every capability — the config loader,
+// the reconciler, `hactl status`, the worker, the CLI, exit codes — loops over this list.
+// Adding a capability: its three folders (src/, workflows/, activities/) and one entry here.
+// See CONTRIBUTING.md.
+import { backup } from './backup';
+import { health } from './health';
+import type { Capability } from './platform/capability';
+import type { BaseConfig } from './platform/config/load';
+
+export const CAPABILITIES = [health, backup] as const;
+
+type SectionOf<T> = T extends Capability<infer C> ? C : never;
+type Intersect<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+
+/** A validated config: the base (version, hosts, file) and every capability's section. */
+export type HaConfig = BaseConfig & Intersect<SectionOf<(typeof CAPABILITIES)[number]>>;

@@ -1,0 +1,80 @@
+// monitor:<host> — one long-running controller per host. It receives the health reports of
+// every snapshot run, keeps the latest, and exposes up/down as the HaState search attribute so
+// that the Web UI can filter on `HaKind="monitor" AND HaState="down"`.
+import {
+  condition,
+  continueAsNew,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { SA_KEYS } from '../../src/core/search-attributes';
+import type { MonitorState } from '../../src/health/model/types';
+import { onReconfigure } from '../shared/controller';
+import { hostReportSignal, monitorStateQuery } from './messages';
+
+export interface HostMonitorInput {
+  host: string;
+  /** Carried across continue-as-new. */
+  state?: MonitorState;
+}
+
+export { hostReportSignal, monitorStateQuery };
+
+/** Keeps histories short; each report is one signal event. */
+export const MAX_REPORTS_PER_RUN = 500;
+
+export async function hostMonitorWorkflow(input: HostMonitorInput): Promise<void> {
+  const state: MonitorState = input.state ?? {
+    host: input.host,
+    state: 'unknown',
+    since: null,
+    lastReportAt: null,
+    lastSnapshotAt: null,
+    lastSnapshot: null,
+    lastError: null,
+    reports: 0,
+  };
+  let reportsThisRun = 0;
+  let pending = 0;
+
+  const describe = (): void => {
+    const snap = state.lastSnapshotAt ? `last snapshot ${state.lastSnapshotAt}` : 'no snapshot yet';
+    const err = state.state === 'down' && state.lastError ? ` — ${state.lastError}` : '';
+    setCurrentDetails(`**${state.host}** is ${state.state} since ${state.since ?? '-'}; ${snap}${err}`);
+  };
+
+  setHandler(monitorStateQuery, () => state);
+  onReconfigure<HostMonitorInput>(() => undefined); // only the host is configured, and it is in the ID
+  setHandler(hostReportSignal, (report) => {
+    reportsThisRun++;
+    pending++;
+    state.reports++;
+    state.lastReportAt = report.at;
+    const next = report.ok ? 'up' : 'down';
+    if (report.ok) {
+      state.lastSnapshot = report.snapshot;
+      state.lastSnapshotAt = report.snapshot.collectedAt;
+      state.lastError = null;
+    } else {
+      state.lastError = report.error;
+    }
+    if (next !== state.state) {
+      state.state = next;
+      state.since = report.at;
+      upsertSearchAttributes([{ key: SA_KEYS.state, value: next }]);
+    }
+  });
+
+  upsertSearchAttributes([{ key: SA_KEYS.state, value: state.state }]);
+  describe();
+  for (;;) {
+    await condition(() => pending > 0);
+    pending = 0;
+    describe();
+    if (reportsThisRun >= MAX_REPORTS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof hostMonitorWorkflow>({ host: input.host, state });
+    }
+  }
+}
