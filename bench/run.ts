@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { benchBackup, benchWorkDir, printBackup } from './backup';
+import { benchCli, printCli } from './cli';
 import { benchHealth, printHealth } from './health';
 
 async function main(): Promise<number> {
@@ -23,6 +24,12 @@ async function main(): Promise<number> {
     printHealth(r);
     results.health = r;
     ok &&= r.pass;
+  }
+  if (want('cli')) {
+    const r = await benchCli();
+    printCli(r);
+    results.cli = r;
+    ok &&= Object.values(r.pass).every(Boolean);
   }
   if (want('backup')) {
     const r = await benchBackup(benchWorkDir(path.join(__dirname, '..', '..', '.data', 'bench')));

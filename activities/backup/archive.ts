@@ -1,6 +1,9 @@
-// Creates <id>.tar.gz for a backup set: command outputs, then every source path, walked in a
-// stable order. Written as `.<id>.archive.partial`, fsynced and renamed, so no partial file ever
-// carries a backup's name. Per-entry metadata and SHA-256 go to a sidecar for the manifest.
+// Creates the archive of a backup set: command outputs, then every source path, walked in a
+// stable order. Each attempt writes `.<id>.a<attempt>.archive.partial`, fsynced; the manifest
+// step commits it as <id>.tar.gz, so no partial file ever carries a backup's name. Per-entry
+// metadata and SHA-256 go to a sidecar for the manifest.
+// Over 400 lines on purpose: the packer and the function that drives it share the gzip stream,
+// the entry list and the attempt's file names, and change together.
 import { createHash } from 'node:crypto';
 import {
   closeSync,

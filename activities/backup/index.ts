@@ -24,17 +24,19 @@ import type { RetentionDecision } from '../../src/backup/model/retention';
 import { createArchive, destinationError, sidecarName } from './archive';
 import {
   abandonRestore,
-  checkArchiveChecksum,
   checkRestore,
   cleanScratchLeftovers,
-  drillRestore,
   extractForRestore,
+  swapRestore,
+} from './restore';
+import { drillRestore } from './drill';
+import {
+  checkArchiveChecksum,
   loadManifestOrFail,
   pickForVerification,
   recordVerified,
-  swapRestore,
   verifyOne,
-} from './restore';
+} from './verify';
 import type { RestoreDeps } from './restore';
 import type { ActivityModule } from '../../src/platform/capability';
 import { runCommand, showArgv } from '../shared/command';

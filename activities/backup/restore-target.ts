@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Manifest, RestoreProtect } from '../../src/backup/model/types';
 import { restoreTargetError } from '../../src/backup/model/types';
+import { formatBytes } from '../../src/core/format';
 import { BACKUP_FAILURES } from '../../src/backup/model/failures';
 
 function refuse(message: string): ApplicationFailure {
@@ -172,13 +173,6 @@ export function spaceNeeded(m: Manifest, blockSize: number): SpaceNeed {
   }
   // 2% and 16 MiB for metadata and other writers, so the disk is not filled to the last block.
   return { bytes: Math.ceil(bytes * 1.02) + 16 * 1024 * 1024, inodes: inodes + 16 };
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 export interface SpaceCheck {

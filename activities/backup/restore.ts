@@ -1,29 +1,21 @@
-// Restore, verify and drill: everything that reads archives back.
+// Restores and drills: checks on the host, extraction into a staging directory, the swap (the
+// commit point), cleanup after cancellation, and drills that extract into scratch and check.
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statfsSync } from 'node:fs';
-import * as os from 'node:os';
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, statfsSync } from 'node:fs';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { fsyncDir, writeFileAtomic } from '../shared/fs';
+import { fsyncDir } from '../shared/fs';
 import type {
   Manifest,
   RestoreCheck,
   RestoreRequest,
   RestoreResult,
   StagedRestore,
-  VerifyReport,
 } from '../../src/backup/model/types';
 import { BACKUP_FAILURES } from '../../src/backup/model/failures';
+import { formatBytes } from '../../src/core/format';
 import { extractArchive, extractionFailure } from './extract';
-import { fileSha256 } from './pgzip';
-import {
-  checkSpace,
-  checkTarget,
-  formatBytes,
-  realOrPlanned,
-  spaceNeeded,
-  targetTextError,
-} from './restore-target';
+import { checkSpace, checkTarget, realOrPlanned, spaceNeeded, targetTextError } from './restore-target';
 import type { CheckedTarget } from './restore-target';
 import {
   currentOwner,
@@ -34,57 +26,8 @@ import {
   ScratchJournal,
 } from './scratch-journal';
 import type { Owner, OwnerCheck, ScratchEntry } from './scratch-journal';
-import { archiveName, fileSize, infoOf, manifestName, readManifest } from './store';
-
-export function loadManifestOrFail(destination: string, set: string, id: string): Manifest {
-  const file = path.join(destination, manifestName(id));
-  if (!existsSync(file)) {
-    throw ApplicationFailure.nonRetryable(
-      `backup ${id} of set ${set} not found (no ${file})`,
-      BACKUP_FAILURES.backupNotFound,
-    );
-  }
-  try {
-    return readManifest(destination, id);
-  } catch (err) {
-    throw ApplicationFailure.nonRetryable(
-      `manifest of backup ${id} cannot be read: ${(err as Error).message}`,
-      BACKUP_FAILURES.archiveCorrupted,
-    );
-  }
-}
-
-/**
- * Checks an archive's size and SHA-256 against what its manifest (or the run that wrote it)
- * says, without decompressing it. `after` finishes the messages ("nothing was written").
- */
-export async function checkArchiveChecksum(
-  file: string,
-  want: { id: string; archiveBytes: number; archiveSha256: string },
-  after: string,
-  onProgress?: (bytes: number) => void,
-): Promise<void> {
-  const size = fileSize(file);
-  if (size === undefined) {
-    throw ApplicationFailure.nonRetryable(
-      `archive ${file} of backup ${want.id} is missing`,
-      BACKUP_FAILURES.archiveMissing,
-    );
-  }
-  if (size !== want.archiveBytes) {
-    throw ApplicationFailure.nonRetryable(
-      `archive ${file} has ${size} bytes, its manifest says ${want.archiveBytes} (truncated or altered); ${after}`,
-      BACKUP_FAILURES.archiveCorrupted,
-    );
-  }
-  const { sha256 } = await fileSha256(file, onProgress);
-  if (sha256 !== want.archiveSha256) {
-    throw ApplicationFailure.nonRetryable(
-      `archive ${file} fails its SHA-256 check (corrupted); ${after}`,
-      BACKUP_FAILURES.archiveCorrupted,
-    );
-  }
-}
+import { archiveName, fileSize, infoOf } from './store';
+import { checkArchiveChecksum, loadManifestOrFail } from './verify';
 
 function stamp(iso: string): string {
   return iso.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -107,7 +50,7 @@ const restoreKey = (realTarget: string): string =>
   `restore-${createHash('sha256').update(realTarget).digest('hex').slice(0, 16)}`;
 
 /** Short, per-attempt: a retry never writes into the tree of the attempt before it. */
-function token(o: Owner): string {
+export function token(o: Owner): string {
   return createHash('sha256')
     .update(`${o.namespace}/${o.workflowId}/${o.runId}/${o.attempt}`)
     .digest('hex')
@@ -169,7 +112,7 @@ export async function checkRestore(req: RestoreRequest, deps: RestoreDeps): Prom
 }
 
 /** Errors of writing the staging tree, with what the user needs to act on them. */
-function stagingFailure(err: unknown, dir: string, m: Manifest): Error {
+export function stagingFailure(err: unknown, dir: string, m: Manifest): Error {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     let free = 'unknown';
@@ -276,11 +219,14 @@ export async function extractForRestore(req: RestoreRequest, deps: RestoreDeps):
   }
 }
 
-function throwIfAborted(signal: AbortSignal | undefined): void {
+export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
 }
 
-async function cleanStaleQuietly(journal: ScratchJournal, log?: (line: string) => void): Promise<void> {
+export async function cleanStaleQuietly(
+  journal: ScratchJournal,
+  log?: (line: string) => void,
+): Promise<void> {
   try {
     for (const line of await journal.cleanStale()) log?.(`left by an ended run: ${line}`);
   } catch (err) {
@@ -413,154 +359,4 @@ export function abandonRestore(req: RestoreRequest, deps: RestoreDeps): { remove
 export async function restoreBackup(req: RestoreRequest, deps: RestoreDeps): Promise<RestoreResult> {
   const staged = await extractForRestore(req, deps);
   return swapRestore(req, staged, deps);
-}
-
-/**
- * A drill: the backup is extracted into a scratch directory and checked file by file, then
- * the directory is removed. Registered in the journal, so that a drill cut short by a dead
- * worker does not leave its tree behind.
- */
-export async function drillRestore(
-  set: string,
-  destination: string,
-  id: string,
-  deps: RestoreDeps,
-): Promise<RestoreResult> {
-  const started = Date.now();
-  const journal = new ScratchJournal(deps.stateDir, deps.isRunning);
-  await cleanStaleQuietly(journal, deps.log);
-  const m = loadManifestOrFail(destination, set, id);
-  const owner = deps.owner ?? currentOwner();
-  const key = `drill-${token(owner)}`;
-  const scratch = path.join(os.tmpdir(), `ha-drill-${set}-${id}-${token(owner)}`);
-  const entry: ScratchEntry = {
-    kind: 'drill',
-    owner,
-    set,
-    id,
-    target: null,
-    staging: scratch,
-    previous: null,
-    state: 'extracting',
-    updatedAt: '',
-  };
-  await journal.acquire(key, entry, () => `drill ${key} is in progress`);
-  try {
-    await checkArchiveChecksum(path.join(destination, archiveName(m.id)), m, 'nothing was written', (b) => {
-      deps.onProgress?.('checksum', b);
-      throwIfAborted(deps.signal);
-    });
-    checkSpace(os.tmpdir(), m);
-    rmSync(scratch, { recursive: true, force: true });
-    mkdirSync(scratch, { mode: 0o700 });
-    let counts;
-    try {
-      counts = await extractArchive({
-        archive: path.join(destination, archiveName(m.id)),
-        into: scratch,
-        manifest: m,
-        allowExternalSymlinks: true,
-        owners: process.getuid?.() === 0,
-        onProgress: (b) => deps.onProgress?.('extract', b),
-        ...(deps.signal ? { signal: deps.signal } : {}),
-      });
-    } catch (err) {
-      if (deps.signal?.aborted) throw err;
-      throw stagingFailure(err, os.tmpdir(), m);
-    }
-    return {
-      set,
-      id,
-      host: deps.host,
-      target: scratch,
-      files: counts.files + counts.hardlinks,
-      dirs: counts.dirs,
-      symlinks: counts.symlinks,
-      bytes: counts.bytes,
-      durationMs: Date.now() - started,
-      previous: null,
-    };
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-    journal.release(key, owner);
-  }
-}
-
-/** Re-reads one backup: checksum, then (deep) decompression and per-file SHA-256. */
-export async function verifyOne(
-  destination: string,
-  set: string,
-  id: string,
-  deep: boolean,
-  onProgress?: (b: number) => void,
-): Promise<VerifyReport> {
-  let m: Manifest;
-  try {
-    m = loadManifestOrFail(destination, set, id);
-  } catch (err) {
-    const type = (err as ApplicationFailure).type;
-    return {
-      id,
-      status: type === BACKUP_FAILURES.backupNotFound ? 'missing' : 'corrupted',
-      detail: (err as Error).message,
-      bytes: 0,
-      files: 0,
-    };
-  }
-  try {
-    await checkArchiveChecksum(path.join(destination, archiveName(id)), m, 'nothing was written', onProgress);
-    if (deep) {
-      const r = await extractArchive({ archive: path.join(destination, archiveName(id)), manifest: m });
-      return {
-        id,
-        status: 'ok',
-        detail: `checksum ok; ${r.files + r.hardlinks} files match the manifest`,
-        bytes: m.archiveBytes,
-        files: r.files,
-      };
-    }
-    return { id, status: 'ok', detail: 'checksum ok', bytes: m.archiveBytes, files: m.files };
-  } catch (err) {
-    const failure = extractionFailure(err, archiveName(id)) as ApplicationFailure;
-    const missing = failure.type === BACKUP_FAILURES.archiveMissing;
-    return {
-      id,
-      status: missing ? 'missing' : 'corrupted',
-      detail: failure.message,
-      bytes: fileSize(path.join(destination, archiveName(id))) ?? 0,
-      files: 0,
-    };
-  }
-}
-
-const VERIFY_STATE = '.ha-verify-state.json';
-
-/** Least recently verified first, so that scheduled samples cover every backup over time. */
-export function pickForVerification(destination: string, ids: string[], sample: number): string[] {
-  const state = readVerifyState(destination);
-  return [...ids]
-    .sort((a, b) => (state[a] ?? '').localeCompare(state[b] ?? '') || (a < b ? 1 : -1))
-    .slice(0, sample);
-}
-
-export function readVerifyState(destination: string): Record<string, string> {
-  try {
-    return JSON.parse(readFileSync(path.join(destination, VERIFY_STATE), 'utf8')) as Record<string, string>;
-  } catch {
-    return {};
-  }
-}
-
-export function recordVerified(destination: string, reports: VerifyReport[], existing: string[]): void {
-  const state = readVerifyState(destination);
-  const now = new Date().toISOString();
-  // Every backup read counts, good or bad, so that a broken one cannot starve the rotation.
-  for (const r of reports) state[r.id] = now;
-  const keep = new Set(existing);
-  for (const id of Object.keys(state)) if (!keep.has(id)) delete state[id];
-  try {
-    writeFileAtomic(path.join(destination, VERIFY_STATE), JSON.stringify(state, null, 1));
-  } catch {
-    /* a read-only destination can still be verified */
-  }
 }

@@ -1,6 +1,7 @@
 // The tar format, ustar with pax extended headers where a field does not fit (long or non-ASCII
 // names, files of 8 GiB and more). GNU tar reads and writes both. The parser also understands
 // GNU long-name records, so archives made with GNU tar can be read (and refused) too.
+// Over 400 lines on purpose: the encoder and the parser of one format, which must agree.
 
 export const BLOCK = 512;
 export const ZERO_BLOCK = Buffer.alloc(BLOCK);

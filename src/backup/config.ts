@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import type { CommandSpec } from '../core/command';
 import { DURATION_LIMITS, durationMs, formatDuration } from '../core/duration';
+import { formatBytes } from '../core/format';
 import type { ConfigSection, ScheduleConfig, SectionContext } from '../platform/config/load';
 import { normaliseSchedule } from '../platform/config/load';
 import type { IssueCollector } from '../platform/config/issues';
@@ -266,10 +267,6 @@ function backupSet(raw: RawSet, baseDir: string): BackupSetConfig {
  */
 export const MAX_SET_SPEC_BYTES = 256 * 1024;
 
-function kib(n: number): string {
-  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
-}
-
 export const backupSection: ConfigSection<RawSet[], BackupSetConfig[]> = {
   key: 'backups',
   schema: z.array(backupSchema).default([]),
@@ -284,9 +281,9 @@ export const backupSection: ConfigSection<RawSet[], BackupSetConfig[]> = {
       const excludes = b.spec.sources.reduce((n, s) => n + s.exclude.length, 0);
       issues.add(
         ['backups', index],
-        `backup set "${b.spec.set}" is too large for the Temporal server: its spec is ${kib(bytes)} ` +
+        `backup set "${b.spec.set}" is too large for the Temporal server: its spec is ${formatBytes(bytes)} ` +
           `(${b.spec.sources.length} path(s), ${excludes} exclude pattern(s) in all, ${b.spec.commands.length} command(s)), ` +
-          `the limit is ${kib(MAX_SET_SPEC_BYTES)}; use fewer, broader patterns (one "cache/" pattern covers every cache directory)`,
+          `the limit is ${formatBytes(MAX_SET_SPEC_BYTES)}; use fewer, broader patterns (one "cache/" pattern covers every cache directory)`,
       );
     });
   },

@@ -3,7 +3,7 @@
 // (workflow results and schedules), so that it works while hosts are down.
 import type { Client } from '@temporalio/client';
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { formatAge } from '../platform/cli/format';
+import { formatAge } from '../core/format';
 import { formatTable } from '../platform/cli/table';
 import type { StatusSection } from '../platform/capability';
 import type { BaseConfig } from '../platform/config/load';

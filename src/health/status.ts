@@ -3,7 +3,7 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { SA } from '../core/search-attributes';
-import { formatPercent, formatRate, formatSeconds } from '../platform/cli/format';
+import { formatPercent, formatRate, formatSeconds } from '../core/format';
 import { formatTable } from '../platform/cli/table';
 import type { StatusSection } from '../platform/capability';
 import type { BaseConfig } from '../platform/config/load';

@@ -1,5 +1,6 @@
 // Backups through the real path: hactl -> Temporal -> a host worker process -> real files, and
 // back. Round trips, GNU tar on its own, --at, retention, verify, drill, status, hostile input.
+// Over 400 lines on purpose: the cases share one worker pair and one set of backups.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import {

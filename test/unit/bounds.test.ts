@@ -204,7 +204,7 @@ describe('configs too large for the server', () => {
     const m = messages(SET(`    exclude: [${excludes}]\n`));
     expect(m).toHaveLength(1);
     expect(m[0]).toMatch(
-      /^5:5 backups\[0\] backup set "db" is too large for the Temporal server: its spec is \d+\.\d MiB \(1 path\(s\), 150000 exclude pattern\(s\) in all, 0 command\(s\)\), the limit is 256 KiB/,
+      /^5:5 backups\[0\] backup set "db" is too large for the Temporal server: its spec is \d+\.\d MiB \(1 path\(s\), 150000 exclude pattern\(s\) in all, 0 command\(s\)\), the limit is 256\.0 KiB/,
     );
   });
 

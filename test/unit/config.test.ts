@@ -1,3 +1,5 @@
+// The config pipeline on malformed and valid files: each mistake with its exact position.
+// Over 400 lines on purpose: most of it is the table of cases, one per kind of mistake.
 import * as path from 'node:path';
 import { ConfigError, formatIssue } from '../../src/platform/config/issues';
 import type { ConfigIssue } from '../../src/platform/config/issues';

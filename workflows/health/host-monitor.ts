@@ -18,6 +18,8 @@ export interface HostMonitorInput {
   host: string;
   /** Carried across continue-as-new. */
   state?: MonitorState;
+  /** Reports per run before continuing as new; default MAX_REPORTS_PER_RUN (tests use fewer). */
+  maxReportsPerRun?: number;
 }
 
 export { hostReportSignal, monitorStateQuery };
@@ -73,8 +75,15 @@ export async function hostMonitorWorkflow(input: HostMonitorInput): Promise<void
     await condition(() => pending > 0);
     pending = 0;
     describe();
-    if (reportsThisRun >= MAX_REPORTS_PER_RUN || workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof hostMonitorWorkflow>({ host: input.host, state });
+    if (
+      reportsThisRun >= (input.maxReportsPerRun ?? MAX_REPORTS_PER_RUN) ||
+      workflowInfo().continueAsNewSuggested
+    ) {
+      await continueAsNew<typeof hostMonitorWorkflow>({
+        host: input.host,
+        state,
+        ...(input.maxReportsPerRun ? { maxReportsPerRun: input.maxReportsPerRun } : {}),
+      });
     }
   }
 }

@@ -1,5 +1,5 @@
 // What `hactl backup ...` and `hactl restore` print. Pure: every function returns lines.
-import { formatBytes, formatDuration } from '../../platform/cli/format';
+import { formatBytes, formatDuration } from '../../core/format';
 import { formatTable } from '../../platform/cli/table';
 import type { RetentionDecision } from '../model/retention';
 import type { BackupListResult } from '../../../workflows/backup/backup-admin';

@@ -37,7 +37,7 @@ export const PLATFORM_COMMANDS: readonly CommandStub[] = [
   },
   {
     name: 'status',
-    summary: 'every host, backup set and schedule at a glance, from the server',
+    summary: 'the state of everything the config describes, and its schedules, from the server',
     load: () => import('./commands/status'),
   },
 ];
@@ -67,9 +67,7 @@ export function requestedGroup(argv: readonly string[]): string | undefined {
 
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('hactl')
-    .description(
-      'ha-orchestrator: health monitoring, backups and restores for a fleet of hosts, as Temporal workflows',
-    )
+    .description('ha-orchestrator: high availability for a fleet of hosts, as Temporal workflows')
     .version(VERSION)
     .addOption(
       new Option(

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { LiveHost } from '../../hosts';
 import { listLiveHosts } from '../../hosts';
 import { printJson, printLines, withClient } from '../context';
-import { formatSeconds } from '../format';
+import { formatSeconds } from '../../../core/format';
 import { formatTable } from '../table';
 
 /** The hosts table. Pure. */

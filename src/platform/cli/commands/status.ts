@@ -11,7 +11,7 @@ export function register(program: Command): Command {
   return program
     .command('status')
     .description(
-      'latest health snapshot per host with its age, backup sets, and the schedules with their next run',
+      'the state of everything the config describes (one section per capability), and the schedules with their last and next run',
     )
     .option('--config <file>', 'config file (hosts, sets and schedules to show)', DEFAULT_CONFIG_PATH)
     .option('--json', 'print the full report as JSON')

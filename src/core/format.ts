@@ -1,6 +1,6 @@
 // One place for how numbers look in hactl's output: bytes (IEC units), rates, durations, ages
 // and percentages. Pure, unit-tested.
-import { formatDuration } from '../../core/duration';
+import { formatDuration } from './duration';
 
 export { formatDuration };
 

@@ -1,0 +1,82 @@
+// hostMonitorWorkflow: a controller that lives for months keeps its state across
+// continue-as-new, and its history stays short.
+import type { HostReport } from '../../src/health/model/types';
+import { SHARED_TASK_QUEUE } from '../../src/core/names';
+import type { hostMonitorWorkflow } from '../../workflows/health/host-monitor';
+import { hostReportSignal, monitorStateQuery } from '../../workflows/health/messages';
+import { testEnv, waitFor } from '../helpers';
+import { unique, withMockedActivities } from './harness';
+
+const env = testEnv(__filename);
+
+function report(host: string, i: number, ok: boolean): HostReport {
+  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
+  if (!ok) return { host, ok: false, at, reason: 'timeout', error: `no answer #${i}` };
+  return {
+    host,
+    ok: true,
+    at,
+    snapshot: {
+      host,
+      collectedAt: at,
+      worker: { pid: i, hostname: 'h', version: 'test' },
+      cpu: { cores: 1, loadPercent: i, perCorePercent: [i], loadAverage: [0, 0, 0] },
+      memory: { totalBytes: 1, usedBytes: 1, availableBytes: 0, usedPercent: 100 },
+      swap: { totalBytes: 0, usedBytes: 0, freeBytes: 0 },
+      filesystems: [],
+      network: [],
+      processes: { total: 1, running: 1, blocked: 0, sleeping: 0 },
+      tcp: { established: 0, listening: 0, total: 0 },
+      cost: { wallMs: 1, cpuMs: 1 },
+    },
+  };
+}
+
+describe('hostMonitorWorkflow (continue-as-new)', () => {
+  it('keeps its state across continue-as-new, with a short history per run', async () => {
+    const host = unique('m');
+    // up, up, down, down, up, up, up: the last change (to up) is at report 4.
+    const oks = [true, true, false, false, true, true, true];
+    await withMockedActivities(env, [], async (client) => {
+      const handle = await client.workflow.start<typeof hostMonitorWorkflow>('hostMonitorWorkflow', {
+        workflowId: `monitor:${host}`,
+        taskQueue: SHARED_TASK_QUEUE,
+        args: [{ host, maxReportsPerRun: 3 }],
+      });
+      for (const [i, ok] of oks.entries()) {
+        await handle.signal(hostReportSignal, report(host, i, ok));
+        // One at a time, so that each run sees its own reports.
+        await waitFor(
+          async () =>
+            (await client.workflow.getHandle(handle.workflowId).query(monitorStateQuery)).reports === i + 1,
+          {
+            timeoutMs: 20_000,
+          },
+        );
+      }
+      const latest = client.workflow.getHandle(handle.workflowId);
+      const s = await latest.query(monitorStateQuery);
+      expect(s).toMatchObject({
+        host,
+        state: 'up',
+        reports: 7,
+        since: report(host, 4, true).at,
+        lastReportAt: report(host, 6, true).at,
+        lastError: null,
+      });
+      expect(s.lastSnapshot?.worker.pid).toBe(6);
+      // Two continue-as-new by now (after reports 3 and 6): a new run, and the first run's
+      // history ends in ContinuedAsNew after a handful of events.
+      const d = await latest.describe();
+      expect(d.runId).not.toBe(handle.firstExecutionRunId);
+      const first = await client.workflow
+        .getHandle(handle.workflowId, handle.firstExecutionRunId)
+        .fetchHistory();
+      const events = first.events ?? [];
+      expect(events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+      expect(events.length).toBeLessThan(40);
+      expect(d.searchAttributes.HaState).toEqual(['up']);
+      await latest.terminate('test done');
+    });
+  });
+});
