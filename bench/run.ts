@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { benchBackup, benchWorkDir, printBackup } from './backup';
+import { benchAlerts, printAlerts } from './alerts';
 import { benchCli, printCli } from './cli';
 import { benchHealth, printHealth } from './health';
 
@@ -30,6 +31,13 @@ async function main(): Promise<number> {
     printCli(r);
     results.cli = r;
     ok &&= Object.values(r.pass).every(Boolean);
+  }
+  if (want('alerts')) {
+    const r = await benchAlerts();
+    console.log('');
+    printAlerts(r);
+    results.alerts = r;
+    ok &&= r.latency.pass && r.evaluation.pass && r.burst.pass;
   }
   if (want('backup')) {
     const r = await benchBackup(benchWorkDir(path.join(__dirname, '..', '..', '.data', 'bench')));

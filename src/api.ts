@@ -2,6 +2,7 @@
 //   import { connectClient, runBackup, restore, runHealthSnapshot } from 'ha-orchestrator';
 // Light on purpose: it loads no Temporal worker, no activity code and no systeminformation
 // (a test checks), so that a program that only starts and watches workflows stays small.
+import { ALERTS_IDS, ALERTS_KIND } from './alerts/model/ids';
 import { BACKUP_IDS, BACKUP_KIND } from './backup/model/ids';
 import { HEALTH_IDS, HEALTH_KIND } from './health/model/ids';
 
@@ -20,9 +21,20 @@ export { SA } from './core/search-attributes';
 export { parseTime, InvalidTime } from './core/time';
 
 /** Workflow and schedule IDs of every capability. */
-export const IDS = { ...HEALTH_IDS, ...BACKUP_IDS };
+export const IDS = {
+  ...HEALTH_IDS,
+  ...BACKUP_IDS,
+  alertsManager: ALERTS_IDS.manager,
+  notifier: ALERTS_IDS.notifier,
+};
 /** Values of the HaKind search attribute. */
-export const KIND = { ...HEALTH_KIND, ...BACKUP_KIND };
+export const KIND = {
+  ...HEALTH_KIND,
+  ...BACKUP_KIND,
+  alerts: ALERTS_KIND.manager,
+  notify: ALERTS_KIND.notifier,
+  alertsAdmin: ALERTS_KIND.admin,
+};
 
 // Health.
 export { runHealthSnapshot, hostState } from './health/client';
@@ -56,3 +68,36 @@ export type * from './backup/model/types';
 export type { RetentionPolicy, RetentionDecision } from './backup/model/retention';
 export { applyRetention } from './backup/model/retention';
 export { backupProgressQuery } from '../workflows/backup/messages';
+
+// Alerts and notifications.
+export {
+  listAlerts,
+  addSilence,
+  expireSilence,
+  ackAlert,
+  sendEvent,
+  notifierState,
+  AlertsNotConfigured,
+  AlertsRequestRefused,
+} from './alerts/client';
+export type * from './alerts/model/types';
+export type { HaEvent } from './core/events';
+export { eventSignal } from './core/events';
+export {
+  alertsQuery,
+  addSilenceUpdate,
+  expireSilenceUpdate,
+  ackUpdate,
+  addSilenceSignal,
+  expireSilenceSignal,
+  ackSignal,
+  notifySignal,
+  notifierQuery,
+} from '../workflows/alerts/messages';
+export type {
+  AlertView,
+  ManagerView,
+  NotifierView,
+  SilenceRequest,
+  AckRequest,
+} from '../workflows/alerts/messages';

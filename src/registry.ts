@@ -2,12 +2,13 @@
 // the reconciler, `hactl status`, the worker, the CLI, exit codes — loops over this list.
 // Adding a capability: its three folders (src/, workflows/, activities/) and one entry here.
 // See CONTRIBUTING.md.
+import { alerts } from './alerts';
 import { backup } from './backup';
 import { health } from './health';
 import type { Capability } from './platform/capability';
 import type { BaseConfig } from './platform/config/load';
 
-export const CAPABILITIES = [health, backup] as const;
+export const CAPABILITIES = [health, backup, alerts] as const;
 
 type SectionOf<T> = T extends Capability<infer C> ? C : never;
 type Intersect<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;

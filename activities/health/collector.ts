@@ -6,6 +6,7 @@ import * as si from 'systeminformation';
 import type { FilesystemUse, HostSnapshot, InterfaceTraffic } from '../../src/health/model/types';
 import { processTreeCpuMs as cpuMsNow } from './cpu';
 import { VERSION } from '../../src/platform/version';
+import { applyTestMetrics } from './test-metrics';
 
 /** The subset of systeminformation the collector uses; tests inject fakes. */
 export interface SystemInfo {
@@ -26,6 +27,8 @@ export interface ProcReader {
 
 export interface CollectorDeps {
   host: string;
+  /** HA_TEST_METRICS_FILE (tests only; see test-metrics.ts). */
+  testMetricsFile?: string;
   si?: SystemInfo;
   proc?: ProcReader;
   now?: () => Date;
@@ -155,7 +158,7 @@ export function createHealthCollector(deps: CollectorDeps) {
         rxBytesPerSec: typeof n.rx_sec === 'number' && n.rx_sec >= 0 ? Math.round(n.rx_sec) : null,
         txBytesPerSec: typeof n.tx_sec === 'number' && n.tx_sec >= 0 ? Math.round(n.tx_sec) : null,
       }));
-      return {
+      const snapshot: HostSnapshot = {
         host: deps.host,
         collectedAt: now().toISOString(),
         worker: { pid: process.pid, hostname: os.hostname(), version: VERSION },
@@ -178,6 +181,7 @@ export function createHealthCollector(deps: CollectorDeps) {
         tcp: tcpCounts,
         cost: { wallMs: round1(performance.now() - t0), cpuMs: round1(cpuMsNow() - c0) },
       };
+      return deps.testMetricsFile ? applyTestMetrics(snapshot, deps.testMetricsFile) : snapshot;
     },
   };
 }

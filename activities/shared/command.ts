@@ -73,6 +73,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   onStdout?: (bytes: number) => void;
+  /** Written to the command's stdin, which is then closed (otherwise stdin is /dev/null). */
+  stdin?: string | Buffer;
 }
 
 export async function runCommand(cmd: CommandSpec, opts: RunOptions): Promise<CommandOutcome> {
@@ -86,9 +88,14 @@ export async function runCommand(cmd: CommandSpec, opts: RunOptions): Promise<Co
   const child = spawn(file, args, {
     env: { ...base, ...extra },
     cwd: cmd.cwd,
-    stdio: ['ignore', opts.stdoutFd ?? 'pipe', 'pipe'],
+    stdio: [opts.stdin !== undefined ? 'pipe' : 'ignore', opts.stdoutFd ?? 'pipe', 'pipe'],
     detached: true, // own process group, so a timeout kills everything it started
   });
+  if (opts.stdin !== undefined && child.stdin) {
+    // A command that exits without reading its input is not an error of ours.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.stdin);
+  }
   let stdoutTail = '';
   let stderrTail = '';
   let outBytes = 0;

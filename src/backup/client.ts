@@ -275,3 +275,50 @@ export async function restore(
   const { handle } = await startRestore(client, spec, opts);
   return handle.result();
 }
+
+export interface RecoveryPoint {
+  set: string;
+  host: string;
+  /** Start of the newest completed backup, or null when the set has none yet. */
+  newestAt: string | null;
+  /** Age of the newest backup; a set without one counts from its schedule's creation. */
+  ageSeconds: number;
+}
+
+/**
+ * The recovery point of every scheduled set, from server state only (schedules and completed
+ * runs), so that it can be watched while hosts are down: what an RPO alert rule needs.
+ */
+export async function recoveryPoints(client: Client, now = Date.now()): Promise<RecoveryPoint[]> {
+  const prefix = BACKUP_IDS.backupSchedule('');
+  const sets = new Map<string, { host: string; since: number }>();
+  for await (const s of client.schedule.list()) {
+    if (!s.scheduleId.startsWith(prefix)) continue;
+    const d = await client.schedule.getHandle(s.scheduleId).describe();
+    const host = d.searchAttributes?.HaHost?.[0];
+    sets.set(s.scheduleId.slice(prefix.length), {
+      host: typeof host === 'string' ? host : 'fleet',
+      since: d.info.createdAt.getTime(),
+    });
+  }
+  const newest = new Map<string, number>();
+  let seen = 0;
+  for await (const w of client.workflow.list({
+    query: `WorkflowType = '${BACKUP_WORKFLOWS.backup}' AND ExecutionStatus = 'Completed'`,
+  })) {
+    if (++seen > 5000) break;
+    const set = w.searchAttributes?.HaTarget?.[0];
+    if (typeof set !== 'string') continue;
+    const at = w.startTime.getTime();
+    if ((newest.get(set) ?? 0) < at) newest.set(set, at);
+  }
+  return [...sets.entries()].map(([set, { host, since }]) => {
+    const at = newest.get(set);
+    return {
+      set,
+      host,
+      newestAt: at === undefined ? null : new Date(at).toISOString(),
+      ageSeconds: Math.max(0, Math.round((now - (at ?? since)) / 1000)),
+    };
+  });
+}

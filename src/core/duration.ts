@@ -34,6 +34,20 @@ export const DURATION_LIMITS = {
   keepWithin: { max: 36_500 * DAY, why: 'keepWithin covers at most 100 years' },
   /** `--at "<duration> ago"`. */
   ago: { max: 36_500 * DAY, why: 'a time at most 100 years ago' },
+  /** Alert rules' `for` and `keepFiringFor`. */
+  alertFor: { max: 30 * DAY, why: 'a condition holds at most 30 days before it fires or resolves' },
+  /** Routes' `groupWait`. */
+  groupWait: { max: 3_600_000, why: 'the first notification of a group waits at most an hour' },
+  /** Routes' `groupInterval`. */
+  groupInterval: { max: DAY, why: 'changes in a group are told at least once a day' },
+  /** Routes' `repeatInterval`, and silences (`hactl silence add --for`). */
+  repeatInterval: { max: 30 * DAY, why: 'a firing alert is repeated at least every 30 days' },
+  /** Receivers' `maxAge`: how long delivery of one notification is retried. */
+  maxAge: { max: 30 * DAY, why: 'a notification is retried for at most 30 days' },
+  /** Receivers' `timeout`. */
+  receiverTimeout: { max: 600_000, why: 'one delivery attempt waits at most 10 minutes' },
+  /** `alerts.staleAfter` and `alerts.fleetInterval`. */
+  alertsInterval: { max: DAY, why: 'hosts and fleet metrics are looked at at least once a day' },
   /** `hactl worker --shutdown-grace`. */
   shutdownGrace: { max: 3_600_000, why: 'in-flight work gets at most an hour to finish' },
 } as const;

@@ -36,3 +36,6 @@ export function shortHash(text: string): string {
   }
   return h.toString(16).padStart(8, '0');
 }
+
+/** The workflow that receives events of every capability (see core/events.ts). */
+export const EVENT_SINK_ID = 'alerts:manager';

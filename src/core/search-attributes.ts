@@ -2,20 +2,9 @@
 // Registered on the namespace by `hactl dev` / `hactl apply`; imported by workflows too.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributePair } from '@temporalio/common';
+import { SA, SEARCH_ATTRIBUTE_TYPES } from './search-attribute-names';
 
-export const SA = {
-  kind: 'HaKind',
-  target: 'HaTarget',
-  state: 'HaState',
-  host: 'HaHost',
-} as const;
-
-export const SEARCH_ATTRIBUTE_TYPES: Record<(typeof SA)[keyof typeof SA], 'Keyword'> = {
-  HaKind: 'Keyword',
-  HaTarget: 'Keyword',
-  HaState: 'Keyword',
-  HaHost: 'Keyword',
-};
+export { SA, SEARCH_ATTRIBUTE_TYPES };
 
 /** Typed keys, for workflows and clients that set or read them. */
 export const SA_KEYS = {
@@ -23,6 +12,7 @@ export const SA_KEYS = {
   target: defineSearchAttributeKey(SA.target, SearchAttributeType.KEYWORD),
   state: defineSearchAttributeKey(SA.state, SearchAttributeType.KEYWORD),
   host: defineSearchAttributeKey(SA.host, SearchAttributeType.KEYWORD),
+  alerts: defineSearchAttributeKey(SA.alerts, SearchAttributeType.KEYWORD_LIST),
 };
 
 /** Kind, target and (for host-bound work) host of a workflow or schedule. */

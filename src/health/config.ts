@@ -16,7 +16,7 @@ export const healthSchema = z.strictObject({
   /** How often every host is sampled. */
   interval: duration({ min: 1000, limit: DURATION_LIMITS.healthInterval }).default('30s'),
   /** A host whose worker does not answer within this time is reported down. */
-  timeout: duration({ min: 1000, limit: DURATION_LIMITS.healthTimeout }).default('10s'),
+  timeout: duration({ min: 250, limit: DURATION_LIMITS.healthTimeout }).default('10s'),
   /** Hosts to sample; default: all. */
   hosts: z.array(name()).optional(),
 });

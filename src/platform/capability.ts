@@ -29,7 +29,8 @@ export interface StatusSection<C = unknown, D = unknown> {
 
 /** The heavier parts, loaded on first use. */
 export interface CapabilityParts<C = unknown> {
-  config?: ConfigSection;
+  /** Its sections of the config file (most capabilities have one). */
+  config?: ConfigSection | readonly ConfigSection[];
   /** The Schedules and controllers this capability needs for a config. */
   desired?(config: BaseConfig & C): Desired[];
   status?: StatusSection<C>;

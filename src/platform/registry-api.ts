@@ -19,7 +19,11 @@ export type { HaConfig };
 function sections(): ConfigSection[] {
   return CAPABILITIES.flatMap((c) => {
     const s = c.load().config;
-    return s ? [s] : [];
+    return s === undefined
+      ? []
+      : Array.isArray(s)
+        ? [...(s as readonly ConfigSection[])]
+        : [s as ConfigSection];
   });
 }
 

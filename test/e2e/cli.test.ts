@@ -45,7 +45,9 @@ describe('hactl command line', () => {
   it('config validate: ok exits 0, mistakes exit 2 with one line each', async () => {
     const ok = await hactl(['config', 'validate', path.join(ROOT, 'config', 'high_availability.yml')]);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/: ok \(1 host\(s\): local; health every 30s; 1 backup set\(s\): config\)/);
+    expect(ok.stdout).toMatch(
+      /: ok \(1 host\(s\): local; health every 30s; 1 backup set\(s\): config; 5 alert rule\(s\); 1 receiver\(s\)\)/,
+    );
 
     const bad = writeConfig(
       dir.dir,

@@ -6,6 +6,7 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { ensureTemporalCli } from '../../src/platform/temporal/cli-binary';
 import { freePort, startDevServer } from '../../src/platform/temporal/dev-server';
 import { ensureRestic } from '../helpers/restic';
+import { ALERTMANAGER, ensureGoTool } from '../helpers/go-tools';
 import { CAPABILITIES } from '../../src/registry';
 import { workflowBundleOptions } from '../../src/platform/worker/modules';
 import { namespaceForFile, ROOT, STATE_FILE, TEST_DATA } from './shared';
@@ -37,6 +38,13 @@ export default async function globalSetup(): Promise<void> {
   } catch (err) {
     restic = { error: (err as Error).message };
   }
+  // Alertmanager and amtool, for the notification tests; without them those tests skip, saying why.
+  let alertmanager: string | { error: string };
+  try {
+    alertmanager = await ensureGoTool(ALERTMANAGER, (l) => console.error(l));
+  } catch (err) {
+    alertmanager = { error: (err as Error).message };
+  }
   const namespaces = testFiles(path.join(ROOT, 'dist', 'test')).map(namespaceForFile);
   const port = await freePort();
   const server = await startDevServer({
@@ -60,6 +68,7 @@ export default async function globalSetup(): Promise<void> {
     temporalCli: cli.path,
     workflowBundle: bundlePath,
     restic,
+    alertmanager,
     pid: server.process.pid!,
     namespaces,
   };

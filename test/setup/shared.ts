@@ -12,6 +12,8 @@ export interface TestServerState {
   workflowBundle: string;
   /** Path of the restic binary, or why there is none. */
   restic: string | { error: string };
+  /** Directory with alertmanager and amtool, or why there is none. */
+  alertmanager: string | { error: string };
   pid: number;
   namespaces: string[];
 }

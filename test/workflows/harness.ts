@@ -19,6 +19,8 @@ export async function withMockedActivities<T>(
   env: TestEnv,
   hosts: MockHost[],
   fn: (client: Client) => Promise<T>,
+  /** Mocked activities of the shared queue (where the workflows run). */
+  sharedActivities?: object,
 ): Promise<T> {
   if (!quiet) {
     // Each test worker polls one kind of task; the SDK's notes about the other are noise here.
@@ -35,6 +37,7 @@ export async function withMockedActivities<T>(
         namespace: env.namespace,
         taskQueue: SHARED_TASK_QUEUE,
         workflowBundle: { codePath: readState().workflowBundle },
+        ...(sharedActivities ? { activities: sharedActivities } : {}),
       }),
       ...(await Promise.all(
         hosts.map((h) =>

@@ -4,15 +4,20 @@
 import {
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
+  log,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { SampleBatch } from '../../src/core/metrics';
+import { samplesSignal } from '../../src/core/metrics';
 import { SA_KEYS } from '../../src/core/search-attributes';
+import { reportSamples } from '../../src/health/model/metrics';
 import type { MonitorState } from '../../src/health/model/types';
 import { onReconfigure } from '../shared/controller';
-import { hostReportSignal, monitorStateQuery } from './messages';
+import { hostReportSignal, monitorStateQuery, subscribeSignal } from './messages';
 
 export interface HostMonitorInput {
   host: string;
@@ -40,6 +45,23 @@ export async function hostMonitorWorkflow(input: HostMonitorInput): Promise<void
   };
   let reportsThisRun = 0;
   let pending = 0;
+  const subscribers = new Set(state.subscribers ?? []);
+  const outbox: SampleBatch[] = [];
+
+  /** Forwards the reports' samples to every subscriber; one that is gone is dropped. */
+  const forward = async (): Promise<void> => {
+    const batches = outbox.splice(0);
+    for (const id of [...subscribers]) {
+      try {
+        const handle = getExternalWorkflowHandle(id);
+        for (const b of batches) await handle.signal(samplesSignal, b);
+      } catch (err) {
+        log.warn('dropping a subscriber that cannot be signalled', { id, error: (err as Error).message });
+        subscribers.delete(id);
+      }
+    }
+    state.subscribers = [...subscribers];
+  };
 
   const describe = (): void => {
     const snap = state.lastSnapshotAt ? `last snapshot ${state.lastSnapshotAt}` : 'no snapshot yet';
@@ -49,7 +71,14 @@ export async function hostMonitorWorkflow(input: HostMonitorInput): Promise<void
 
   setHandler(monitorStateQuery, () => state);
   onReconfigure<HostMonitorInput>(() => undefined); // only the host is configured, and it is in the ID
+  setHandler(subscribeSignal, (sub) => {
+    if (!subscribers.has(sub.workflowId)) {
+      subscribers.add(sub.workflowId);
+      state.subscribers = [...subscribers];
+    }
+  });
   setHandler(hostReportSignal, (report) => {
+    if (subscribers.size) outbox.push(reportSamples(report));
     reportsThisRun++;
     pending++;
     state.reports++;
@@ -75,6 +104,7 @@ export async function hostMonitorWorkflow(input: HostMonitorInput): Promise<void
     await condition(() => pending > 0);
     pending = 0;
     describe();
+    if (outbox.length) await forward();
     if (
       reportsThisRun >= (input.maxReportsPerRun ?? MAX_REPORTS_PER_RUN) ||
       workflowInfo().continueAsNewSuggested

@@ -51,6 +51,8 @@ export interface MonitorState {
   lastSnapshot: HostSnapshot | null;
   lastError: string | null;
   reports: number;
+  /** Workflows that receive this host's samples after every report. */
+  subscribers?: string[];
 }
 
 export interface HealthSnapshotInput {

@@ -2,6 +2,7 @@
 // ours carry their exit code (HaError); commander's are bad input; anything else is a failure.
 import { CommanderError } from 'commander';
 import { EXIT, HaError } from '../../core/errors';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../core/search-attribute-names';
 
 export function reportError(err: unknown): number {
   if (err instanceof CommanderError) {
@@ -23,7 +24,7 @@ export function reportError(err: unknown): number {
   );
   if (sa) {
     console.error(
-      `error: the server does not know the search attribute ${sa[1] ?? sa[2]}; run \`hactl apply\` once on this namespace (it registers HaKind, HaTarget, HaState and HaHost)`,
+      `error: the server does not know the search attribute ${sa[1] ?? sa[2]}; run \`hactl apply\` once on this namespace (it registers ${Object.keys(SEARCH_ATTRIBUTE_TYPES).join(', ')})`,
     );
     return EXIT.failure;
   }

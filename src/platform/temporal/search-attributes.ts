@@ -8,6 +8,7 @@ const INDEXED = temporal.api.enums.v1.IndexedValueType;
 
 const TYPE_CODES: Record<string, temporal.api.enums.v1.IndexedValueType> = {
   Keyword: INDEXED.INDEXED_VALUE_TYPE_KEYWORD,
+  KeywordList: INDEXED.INDEXED_VALUE_TYPE_KEYWORD_LIST,
   Text: INDEXED.INDEXED_VALUE_TYPE_TEXT,
   Int: INDEXED.INDEXED_VALUE_TYPE_INT,
   Bool: INDEXED.INDEXED_VALUE_TYPE_BOOL,

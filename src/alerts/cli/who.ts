@@ -1,0 +1,12 @@
+// Who does something, for the record of silences and acks: --by, else user@machine.
+import * as os from 'node:os';
+
+export function whoAmI(): string {
+  let user = process.env.USER ?? process.env.LOGNAME;
+  try {
+    user ??= os.userInfo().username;
+  } catch {
+    user ??= 'unknown';
+  }
+  return `${user}@${os.hostname().split('.')[0]}`;
+}

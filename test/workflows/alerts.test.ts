@@ -1,0 +1,189 @@
+// The alerts manager and a notifier with mocked delivery, on the suite's server: `for` counted
+// in samples, a pending alert that recovers never notified, grouping, retries until the
+// receiver answers, maxAge, and the manager's state across continue-as-new.
+import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import type { AlertRule, Notification, ReceiverSpec, Route } from '../../src/alerts/model/types';
+import { samplesSignal } from '../../src/core/metrics';
+import type { SampleBatch } from '../../src/core/metrics';
+import { SHARED_TASK_QUEUE } from '../../src/core/names';
+import type { alertsManagerWorkflow, AlertsManagerInput } from '../../workflows/alerts/manager';
+import { alertsQuery, notifierQuery } from '../../workflows/alerts/messages';
+import type { notifierWorkflow } from '../../workflows/alerts/notifier';
+import { testEnv, waitFor } from '../helpers';
+import { withMockedActivities } from './harness';
+
+const env = testEnv(__filename);
+
+const rule: AlertRule = {
+  name: 'MemoryFull',
+  metric: 'memory.used_percent',
+  where: {},
+  op: '>',
+  threshold: 90,
+  resolve: null,
+  for: { samples: 3 },
+  keepFiringForMs: 0,
+  severity: 'warning',
+  hosts: null,
+  labels: {},
+  annotations: { summary: '{{ host }} at {{ value }}' },
+};
+
+const route: Route = {
+  matchers: [],
+  receiver: 'hook',
+  groupBy: ['alertname'],
+  groupWaitMs: 500,
+  groupIntervalMs: 60_000,
+  repeatIntervalMs: 3_600_000,
+  continue: false,
+};
+
+function managerInput(extra: Partial<AlertsManagerInput> = {}): AlertsManagerInput {
+  return {
+    rules: [rule],
+    dispatch: {
+      routes: [route],
+      defaultRoute: null,
+      receivers: { hook: { sendResolved: true } },
+      inhibit: [],
+      externalURL: 'http://ui',
+      generatorURL: 'http://ui/wf',
+    },
+    monitors: {},
+    staleAfterMs: 3_600_000,
+    fleetIntervalMs: null,
+    ...extra,
+  };
+}
+
+const receiver: ReceiverSpec = { name: 'hook', type: 'log', sendResolved: true, maxAgeMs: 60_000 };
+
+let sample = 0;
+function batch(host: string, value: number): SampleBatch {
+  return {
+    source: host,
+    at: new Date(Date.UTC(2026, 0, 1, 0, 0, ++sample)).toISOString(),
+    samples: [{ name: 'memory.used_percent', labels: {}, value }],
+  };
+}
+
+/** Starts manager and notifier (fresh IDs per test through the namespace's unique run). */
+async function start(client: Client, input: AlertsManagerInput) {
+  const manager = await client.workflow.start<typeof alertsManagerWorkflow>('alertsManagerWorkflow', {
+    workflowId: 'alerts:manager',
+    taskQueue: SHARED_TASK_QUEUE,
+    args: [input],
+    workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+  });
+  const notifier = await client.workflow.start<typeof notifierWorkflow>('notifierWorkflow', {
+    workflowId: 'notify:hook',
+    taskQueue: SHARED_TASK_QUEUE,
+    args: [{ receiver }],
+    workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+  });
+  return { manager, notifier };
+}
+
+/** Mocked delivery: records payloads; `failFirst` attempts fail first. */
+function delivery(failFirst = 0) {
+  const got: Notification[] = [];
+  let attempts = 0;
+  return {
+    got,
+    attempts: () => attempts,
+    activities: {
+      async alertsDeliver(input: { notification: Notification }): Promise<void> {
+        attempts++;
+        if (attempts <= failFirst) throw ApplicationFailure.retryable(`receiver down (attempt ${attempts})`);
+        got.push(input.notification);
+      },
+      async alertsCollectFleet(): Promise<SampleBatch[]> {
+        return [];
+      },
+    },
+  };
+}
+
+describe('alerts manager and notifier (mocked delivery)', () => {
+  it('fires on the third bad sample, not before; a pending alert that recovers is never notified', async () => {
+    const d = delivery();
+    await withMockedActivities(
+      env,
+      [],
+      async (client) => {
+        const { manager, notifier } = await start(client, managerInput());
+        // beta: two bad samples, then good: pending, dropped, never notified.
+        for (const v of [95, 95, 80]) await manager.signal(samplesSignal, batch('beta', v));
+        // alpha: three bad samples fire.
+        await manager.signal(samplesSignal, batch('alpha', 95));
+        await manager.signal(samplesSignal, batch('alpha', 95));
+        await waitFor(async () =>
+          (await manager.query(alertsQuery)).alerts.some(
+            (a) => a.labels.host === 'alpha' && a.state === 'pending',
+          ),
+        );
+        expect((await manager.query(alertsQuery)).alerts.filter((a) => a.state === 'firing')).toEqual([]);
+        await manager.signal(samplesSignal, batch('alpha', 95));
+        await waitFor(() => d.got.length > 0, { timeoutMs: 15_000 });
+        expect(d.got).toHaveLength(1);
+        expect(d.got[0]!.payload.alerts.map((a) => a.labels.host)).toEqual(['alpha']);
+        expect(d.got[0]!.payload.alerts[0]!.annotations.summary).toBe('alpha at 95');
+        await manager.terminate();
+        await notifier.terminate();
+      },
+      d.activities,
+    );
+  });
+
+  it('retries delivery until the receiver answers, keeping the notification', async () => {
+    const d = delivery(3);
+    await withMockedActivities(
+      env,
+      [],
+      async (client) => {
+        const { manager, notifier } = await start(
+          client,
+          managerInput({ rules: [{ ...rule, for: { samples: 1 } }] }),
+        );
+        await manager.signal(samplesSignal, batch('alpha', 99));
+        await waitFor(() => d.got.length > 0, { timeoutMs: 30_000 });
+        expect(d.attempts()).toBe(4);
+        const s = await notifier.query(notifierQuery);
+        expect(s).toMatchObject({ delivered: 1, dropped: 0, queued: 0, lastError: null });
+        await manager.terminate();
+        await notifier.terminate();
+      },
+      d.activities,
+    );
+  });
+
+  it('keeps its alerts and what it sent across continue-as-new: no duplicate notification', async () => {
+    const d = delivery();
+    await withMockedActivities(
+      env,
+      [],
+      async (client) => {
+        const { manager, notifier } = await start(
+          client,
+          managerInput({ rules: [{ ...rule, for: { samples: 1 } }], maxEventsPerRun: 3 }),
+        );
+        await manager.signal(samplesSignal, batch('alpha', 99));
+        await waitFor(() => d.got.length === 1, { timeoutMs: 15_000 });
+        for (let i = 0; i < 7; i++) await manager.signal(samplesSignal, batch('alpha', 98));
+        await waitFor(async () => (await manager.query(alertsQuery)).alerts[0]?.value === 98);
+        const v = await manager.query(alertsQuery);
+        expect(v.alerts.map((a) => [a.labels.host, a.state])).toEqual([['alpha', 'firing']]);
+        expect(v.notificationsSent).toBe(1);
+        const desc = await client.workflow.getHandle('alerts:manager').describe();
+        expect(desc.runId).not.toBe(manager.firstExecutionRunId);
+        await new Promise((r) => setTimeout(r, 1500));
+        expect(d.got).toHaveLength(1);
+        await client.workflow.getHandle('alerts:manager').terminate();
+        await notifier.terminate();
+      },
+      d.activities,
+    );
+  });
+});
