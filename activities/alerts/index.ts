@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 import type { Notification, ReceiverSpec } from '../../src/alerts/model/types';
 import type { SampleBatch } from '../../src/core/metrics';
 import type { ActivityModule } from '../../src/platform/capability';
-import { activityLog, withHeartbeats } from '../shared/heartbeat';
+import { withHeartbeats } from '../shared/heartbeat';
 import { deliver } from './deliver';
 import { collectFleet } from './fleet';
 
@@ -13,19 +13,20 @@ interface DeliverInput {
   notification: Notification;
 }
 
-function log(line: string): void {
-  try {
-    Context.current().log.info(line);
-  } catch {
-    console.log(line);
-  }
+/** The `log` receiver prints on the worker's standard output, whatever the worker's log level. */
+function printLine(line: string): void {
+  process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 }
 
 export function createAlertsSharedActivities(deps: { env: NodeJS.ProcessEnv; host?: string }) {
   return {
     /** Webhook, Alertmanager and log receivers: from any worker. */
     async alertsDeliver(input: DeliverInput): Promise<void> {
-      await deliver(input.receiver, input.notification, { host: deps.host ?? 'any', env: deps.env, log });
+      await deliver(input.receiver, input.notification, {
+        host: deps.host ?? 'any',
+        env: deps.env,
+        log: printLine,
+      });
     },
     /** Recovery points and failed schedules, as samples for the rules. */
     async alertsCollectFleet(): Promise<SampleBatch[]> {
@@ -38,7 +39,7 @@ export function createAlertsHostActivities(deps: { host: string; env: NodeJS.Pro
   return {
     /** File and command receivers: on the host the receiver names. */
     async alertsDeliverOnHost(input: DeliverInput): Promise<void> {
-      await withHeartbeats(() => deliver(input.receiver, input.notification, { ...deps, log: activityLog }));
+      await withHeartbeats(() => deliver(input.receiver, input.notification, { ...deps, log: printLine }));
     },
   };
 }

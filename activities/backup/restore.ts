@@ -357,6 +357,9 @@ export function abandonRestore(req: RestoreRequest, deps: RestoreDeps): { remove
 
 /** Extract and swap in one go, outside a workflow (benchmarks, tests). */
 export async function restoreBackup(req: RestoreRequest, deps: RestoreDeps): Promise<RestoreResult> {
-  const staged = await extractForRestore(req, deps);
-  return swapRestore(req, staged, deps);
+  // One owner for both halves: outside an activity each currentOwner() call
+  // invents a fresh run, and the swap would not recognise its own lock.
+  const owned = { ...deps, owner: deps.owner ?? currentOwner() };
+  const staged = await extractForRestore(req, owned);
+  return swapRestore(req, staged, owned);
 }

@@ -8,7 +8,7 @@ import { samplesSignal } from '../../src/core/metrics';
 import type { SampleBatch } from '../../src/core/metrics';
 import { SHARED_TASK_QUEUE } from '../../src/core/names';
 import type { alertsManagerWorkflow, AlertsManagerInput } from '../../workflows/alerts/manager';
-import { alertsQuery, notifierQuery } from '../../workflows/alerts/messages';
+import { alertsQuery, notifierQuery, notifySignal } from '../../workflows/alerts/messages';
 import type { notifierWorkflow } from '../../workflows/alerts/notifier';
 import { testEnv, waitFor } from '../helpers';
 import { withMockedActivities } from './harness';
@@ -181,6 +181,50 @@ describe('alerts manager and notifier (mocked delivery)', () => {
         await new Promise((r) => setTimeout(r, 1500));
         expect(d.got).toHaveLength(1);
         await client.workflow.getHandle('alerts:manager').terminate();
+        await notifier.terminate();
+      },
+      d.activities,
+    );
+  });
+});
+
+describe('notifier maxAge', () => {
+  it('gives up on a notification older than the receiver maxAge, says so, and moves on', async () => {
+    const d = delivery(1000);
+    await withMockedActivities(
+      env,
+      [],
+      async (client) => {
+        const notifier = await client.workflow.start<typeof notifierWorkflow>('notifierWorkflow', {
+          workflowId: 'notify:short',
+          taskQueue: SHARED_TASK_QUEUE,
+          args: [{ receiver: { ...receiver, name: 'short', maxAgeMs: 3000 } }],
+        });
+        const payload = {
+          version: '4' as const,
+          groupKey: 'g',
+          truncatedAlerts: 0,
+          status: 'firing' as const,
+          receiver: 'short',
+          groupLabels: {},
+          commonLabels: {},
+          commonAnnotations: {},
+          routeLabels: {},
+          notification_reason: 'first notification',
+          externalURL: 'x',
+          alerts: [],
+        };
+        await notifier.signal(notifySignal, {
+          groupKey: 'g',
+          seq: 1,
+          createdAt: new Date().toISOString(),
+          receiver: 'short',
+          payload,
+        });
+        await waitFor(async () => (await notifier.query(notifierQuery)).dropped === 1, { timeoutMs: 30_000 });
+        const s = await notifier.query(notifierQuery);
+        expect(s).toMatchObject({ delivered: 0, queued: 0 });
+        expect(d.attempts()).toBeGreaterThanOrEqual(2);
         await notifier.terminate();
       },
       d.activities,
