@@ -2,7 +2,8 @@
 // checked file by file against its manifest, and removed.
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { RestoreResult } from '../../src/backup/model/types';
 import { extractArchive } from './extract';
 import type { RestoreDeps } from './restore';
@@ -49,7 +50,7 @@ export async function drillRestore(
       throwIfAborted(deps.signal);
     });
     checkSpace(os.tmpdir(), m);
-    rmSync(scratch, { recursive: true, force: true });
+    await rm(scratch, { recursive: true, force: true });
     mkdirSync(scratch, { mode: 0o700 });
     let counts;
     try {
@@ -79,7 +80,7 @@ export async function drillRestore(
       previous: null,
     };
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
-    journal.release(key, owner);
+    await rm(scratch, { recursive: true, force: true });
+    journal.release(key, scratch);
   }
 }

@@ -127,10 +127,10 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       createdAt: string;
     }): Promise<ArchiveResult> {
       const signal = cancellationSignal();
-      // What a terminated restore or a dead worker left on this host goes first.
-      await cleanScratchLeftovers(stateDir, activityLog);
-      return withHeartbeats(() =>
-        createArchive({
+      return withHeartbeats(async () => {
+        // What a terminated restore or a dead worker left on this host goes first.
+        await cleanScratchLeftovers(stateDir, activityLog);
+        return createArchive({
           spec: input.spec,
           id: input.id,
           createdAt: input.createdAt,
@@ -138,8 +138,8 @@ export function createBackupActivities(deps: BackupActivityDeps) {
           attempt: currentAttempt(),
           ...(signal ? { signal } : {}),
           onProgress: (p) => heartbeat(p),
-        }),
-      );
+        });
+      });
     },
 
     /** Reads the archive back from disk and checks it is what was written. */
@@ -305,16 +305,18 @@ export function createBackupActivities(deps: BackupActivityDeps) {
     /** Restore step 2, the commit point: swaps the staged tree in, if this run is still live. */
     async backupRestoreSwap(input: { req: RestoreRequest; staged: StagedRestore }): Promise<RestoreResult> {
       const owner = currentOwner();
-      return swapRestore(input.req, input.staged, {
-        ...restoreDeps(),
-        // A terminated run must not swap: the server is asked, not the (throttled) heartbeat.
-        stillWanted: () => ownerRunning(owner),
-      });
+      return withHeartbeats(() =>
+        swapRestore(input.req, input.staged, {
+          ...restoreDeps(),
+          // A terminated run must not swap: the server is asked, not the (throttled) heartbeat.
+          stillWanted: () => ownerRunning(owner),
+        }),
+      );
     },
 
     /** After a cancelled or failed restore: removes its staging directory, releases the target. */
     async backupRestoreAbandon(req: RestoreRequest): Promise<{ removed: string | null }> {
-      return abandonRestore(req, restoreDeps());
+      return withHeartbeats(() => abandonRestore(req, restoreDeps()));
     },
 
     /** Restores a backup (default: the newest) into a scratch directory, checks it, removes it. */

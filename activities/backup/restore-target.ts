@@ -38,7 +38,8 @@ export function realOrPlanned(p: string): string {
 
 export function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  // `..backups` is a name inside `parent`; only `..` itself or `../…` leads out of it.
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 /** Mount points, from the kernel's own list (a bind mount of the same filesystem included). */
@@ -80,6 +81,8 @@ export interface TargetCheckInput {
   protect?: RestoreProtect;
   /** The user said they mean to restore into a backed-up path. */
   intoSource?: boolean;
+  /** The worker's state directory (its restore journal): never moved by a swap. */
+  stateDir?: string;
   mountinfo?: string;
 }
 
@@ -138,6 +141,13 @@ export function checkTarget(input: TargetCheckInput): CheckedTarget {
       if (isInside(real, sr)) throw refuse(`restore target ${real} lies inside ${what}${via}${flag}`);
       if (isInside(sr, real)) throw refuse(`restore target ${real} contains ${what}${via}${flag}`);
     }
+  }
+
+  if (input.stateDir) {
+    const st = realOrPlanned(input.stateDir);
+    const what = `the worker's state directory ${st}, which holds the journal that makes a swap recoverable`;
+    if (isInside(real, st)) throw refuse(`restore target ${real} lies inside ${what}${via}`);
+    if (isInside(st, real)) throw refuse(`restore target ${real} contains ${what}${via}`);
   }
 
   const mounts = mountPoints(input.mountinfo);

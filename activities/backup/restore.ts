@@ -1,7 +1,8 @@
 // Restores and drills: checks on the host, extraction into a staging directory, the swap (the
 // commit point), cleanup after cancellation, and drills that extract into scratch and check.
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, statfsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, statfsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { fsyncDir } from '../shared/fs';
@@ -69,6 +70,7 @@ function checkOf(req: RestoreRequest, deps: RestoreDeps): CheckedTarget {
     destination: req.destination,
     ...(req.protect ? { protect: req.protect } : {}),
     ...(req.intoSource ? { intoSource: true } : {}),
+    stateDir: deps.stateDir,
     ...(deps.mountinfo ? { mountinfo: deps.mountinfo } : {}),
   });
 }
@@ -182,7 +184,7 @@ export async function extractForRestore(req: RestoreRequest, deps: RestoreDeps):
       throw stagingFailure(err, existingAncestor(t.parent), m);
     }
     checkSpace(t.parent, m);
-    rmSync(staging, { recursive: true, force: true });
+    await rm(staging, { recursive: true, force: true });
     let counts;
     try {
       mkdirSync(staging, { mode: 0o700 });
@@ -201,7 +203,7 @@ export async function extractForRestore(req: RestoreRequest, deps: RestoreDeps):
       if (deps.signal?.aborted) throw err;
       throw stagingFailure(err, t.parent, m);
     }
-    journal.write(key, { ...entry, state: 'extracted' });
+    journal.update(key, { ...entry, state: 'extracted' });
     return {
       staging,
       target: t.real,
@@ -213,8 +215,8 @@ export async function extractForRestore(req: RestoreRequest, deps: RestoreDeps):
       startedMs: started,
     };
   } catch (err) {
-    rmSync(staging, { recursive: true, force: true });
-    journal.release(key, owner);
+    await rm(staging, { recursive: true, force: true });
+    journal.release(key, staging);
     throw err;
   }
 }
@@ -257,6 +259,10 @@ function swapFailure(err: unknown, what: string): ApplicationFailure {
  * Step 2, the commit point: the old content moves aside and the staged tree takes the
  * target's name. `stillWanted` is asked just before (the run may have been terminated while
  * this step waited). The previous content is deleted only after both renames succeeded.
+ *
+ * Every step is idempotent and the journal says "swapping" from the first rename until the end,
+ * so a retry after a crash at any line resumes from what is on disk: the first rename if the
+ * target is still there, the second if the staged tree is still there, then the finish.
  */
 export async function swapRestore(
   req: RestoreRequest,
@@ -267,7 +273,7 @@ export async function swapRestore(
   const owner = deps.owner ?? currentOwner();
   const key = restoreKey(staged.target);
   const target = staged.target;
-  const previousPath = staged.targetExisted
+  const plannedPrevious = staged.targetExisted
     ? `${target}.ha-previous-${stamp(req.startedAt ?? new Date(staged.startedMs).toISOString())}-${token({ ...owner, attempt: 0 })}`
     : null;
   const result = (previous: string | null): RestoreResult => ({
@@ -283,75 +289,107 @@ export async function swapRestore(
     previous,
   });
   const e = journal.read(key);
-  if (!e || !sameRun(e.owner, owner) || e.staging !== staged.staging) {
-    // A retry of a swap that completed (its lock is released once both renames are done).
+  if (!e || e.staging !== staged.staging) {
+    // A retry of a swap that completed (its lock is released once it is done).
     if (!existsSync(staged.staging) && existsSync(target)) {
-      return result(previousPath && existsSync(previousPath) ? previousPath : null);
+      return result(plannedPrevious && existsSync(plannedPrevious) ? plannedPrevious : null);
     }
     throw ApplicationFailure.nonRetryable(
       `the staged restore of ${target} is no longer held by this run (${e ? `now ${describeOwner(e.owner)}` : 'its lock is gone'}); nothing was swapped`,
       BACKUP_FAILURES.restoreAbandoned,
     );
   }
-  if (deps.stillWanted && !(await deps.stillWanted())) {
-    recoverLeftovers(e);
-    journal.release(key, owner);
+  const resuming = e.state === 'swapping';
+  if (!resuming && deps.stillWanted && !(await deps.stillWanted())) {
+    await recoverLeftovers(e);
+    journal.release(key, e.staging);
     throw ApplicationFailure.nonRetryable(
       `the restore run ended before its swap; ${target} was not touched and the staging directory was removed`,
       BACKUP_FAILURES.restoreAbandoned,
     );
   }
-  const parent = path.dirname(target);
-  journal.write(key, { ...e, state: 'swapping', previous: previousPath });
-  if (previousPath) {
+  const previousPath = resuming ? e.previous : plannedPrevious;
+  if (!resuming) journal.update(key, { ...e, state: 'swapping', previous: previousPath });
+  const giveUp = async (err: unknown, what: string): Promise<never> => {
+    await rm(staged.staging, { recursive: true, force: true });
+    journal.release(key, e.staging);
+    throw swapFailure(err, what);
+  };
+
+  // 1. The old content aside (unless an earlier attempt did it).
+  if (previousPath && existsSync(staged.staging) && !existsSync(previousPath) && existsSync(target)) {
     try {
       renameSync(target, previousPath);
     } catch (err) {
-      rmSync(staged.staging, { recursive: true, force: true });
-      journal.release(key, owner);
-      throw swapFailure(err, `moving ${target} aside to ${previousPath}`);
+      await giveUp(err, `moving ${target} aside to ${previousPath}`);
     }
   }
-  try {
-    renameSync(staged.staging, target);
-  } catch (err) {
-    if (previousPath) {
-      try {
-        renameSync(previousPath, target);
-      } catch (back) {
-        // Both trees exist; the journal still says "swapping", so the next restore, drill or
-        // backup on this host puts the previous content back. Nothing is deleted.
+  const movedAside = previousPath !== null && existsSync(previousPath);
+
+  // 2. The staged tree in (unless an earlier attempt did it).
+  if (existsSync(staged.staging)) {
+    try {
+      renameSync(staged.staging, target);
+    } catch (err) {
+      if (movedAside && !existsSync(target)) {
+        try {
+          renameSync(previousPath, target);
+        } catch (back) {
+          // Both trees exist; the journal still says "swapping": the cleanup that follows this
+          // failure, or else the next restore, drill or backup on this host, puts the previous
+          // content back. Nothing is deleted.
+          throw ApplicationFailure.nonRetryable(
+            `renaming the staged tree to ${target} failed (${(err as Error).message}) and moving the previous content back failed too (${(back as Error).message}): ` +
+              `the previous content is in ${previousPath}, the restored tree in ${staged.staging}; the journal keeps the swap, so that it is rolled back`,
+            BACKUP_FAILURES.restoreSwapFailed,
+          );
+        }
+      } else if (movedAside) {
+        // Something created the target again after the old content moved aside: three trees,
+        // and no way to tell which one is wanted. Everything stays, and the lock with it.
         throw ApplicationFailure.nonRetryable(
-          `renaming the staged tree to ${target} failed (${(err as Error).message}) and moving the previous content back failed too (${(back as Error).message}): ` +
-            `the previous content is in ${previousPath}, the restored tree in ${staged.staging}; nothing was deleted`,
+          `renaming the staged tree to ${target} failed (${(err as Error).message}): ${target} was created again after its previous content moved to ${previousPath}; ` +
+            `the restored tree is in ${staged.staging}. Nothing was deleted; decide which to keep`,
           BACKUP_FAILURES.restoreSwapFailed,
         );
       }
+      await giveUp(err, `renaming the staged tree to ${target}`);
     }
-    rmSync(staged.staging, { recursive: true, force: true });
-    journal.release(key, owner);
-    throw swapFailure(err, `renaming the staged tree to ${target}`);
+  } else if (!existsSync(target)) {
+    // Neither the staged tree nor the target: someone removed them. Put back what there was.
+    if (movedAside) renameSync(previousPath, target);
+    journal.release(key, e.staging);
+    throw ApplicationFailure.nonRetryable(
+      `the staged tree ${staged.staging} disappeared before it was swapped in; ${movedAside ? `${target} has its previous content again` : `${target} does not exist`}`,
+      BACKUP_FAILURES.restoreSwapFailed,
+    );
   }
-  fsyncDir(parent);
-  journal.release(key, owner);
-  let previous = previousPath;
+
+  // 3. Finish: durable renames, the previous content deleted if asked, then the lock released
+  // (a retry that finds the lock still held comes back here).
+  fsyncDir(path.dirname(target));
+  let previous = movedAside ? previousPath : null;
   if (previous && !req.keepPrevious) {
-    rmSync(previous, { recursive: true, force: true });
+    await rm(previous, { recursive: true, force: true });
     previous = null;
   }
+  journal.release(key, e.staging);
   return result(previous);
 }
 
 /** Cleanup after a cancelled or failed restore: its staging tree goes, the lock is released. */
-export function abandonRestore(req: RestoreRequest, deps: RestoreDeps): { removed: string | null } {
+export async function abandonRestore(
+  req: RestoreRequest,
+  deps: RestoreDeps,
+): Promise<{ removed: string | null }> {
   const journal = new ScratchJournal(deps.stateDir, deps.isRunning);
   const owner = deps.owner ?? currentOwner();
   if (targetTextError(req.target)) return { removed: null };
   const key = restoreKey(realOrPlanned(req.target));
   const e = journal.read(key);
   if (!e || !sameRun(e.owner, owner)) return { removed: null };
-  recoverLeftovers(e);
-  journal.release(key, owner);
+  for (const note of await recoverLeftovers(e)) deps.log?.(note);
+  journal.release(key, e.staging);
   return { removed: e.staging };
 }
 

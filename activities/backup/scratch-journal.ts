@@ -8,6 +8,7 @@
 //    restore, drill or backup on that host, and never mistaken for live work.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Context } from '@temporalio/activity';
@@ -134,10 +135,36 @@ export class ScratchJournal {
   }
 
   write(key: string, entry: ScratchEntry): void {
-    writeFileAtomic(
-      path.join(this.lockDir(key), 'entry.json'),
-      JSON.stringify({ ...entry, updatedAt: new Date().toISOString() }),
-    );
+    try {
+      writeFileAtomic(
+        path.join(this.lockDir(key), 'entry.json'),
+        JSON.stringify({ ...entry, updatedAt: new Date().toISOString() }),
+      );
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS') {
+        throw ApplicationFailure.nonRetryable(
+          `cannot write the restore journal in ${this.dir} (${code}); free space there (the worker's state directory) and try again`,
+          code === 'EROFS' ? BACKUP_FAILURES.restoreTargetInvalid : BACKUP_FAILURES.restoreNoSpace,
+        );
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Moves the entry of the staging tree `staging` on (a new state). Refused when the lock is no
+   * longer that tree's: a later attempt, or another run, has taken it over meanwhile.
+   */
+  update(key: string, entry: ScratchEntry): void {
+    const e = this.read(key);
+    if (!e || e.staging !== entry.staging) {
+      throw ApplicationFailure.nonRetryable(
+        `the lock on ${entry.target ?? entry.staging} was taken over (${e ? `now ${describeOwner(e.owner)}, attempt ${e.owner.attempt}` : 'it is gone'}); this attempt stops`,
+        BACKUP_FAILURES.restoreAbandoned,
+      );
+    }
+    this.write(key, entry);
   }
 
   /**
@@ -148,11 +175,17 @@ export class ScratchJournal {
   async acquire(key: string, entry: ScratchEntry, busy: (holder: ScratchEntry) => string): Promise<void> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     for (let round = 0; round < 20; round++) {
+      let made = false;
       try {
         mkdirSync(this.lockDir(key), { mode: 0o700 });
+        made = true;
         this.write(key, entry);
         return;
       } catch (err) {
+        if (made) {
+          rmSync(this.lockDir(key), { recursive: true, force: true }); // ours, and empty
+          throw err;
+        }
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const holder = this.read(key);
@@ -163,35 +196,43 @@ export class ScratchJournal {
           await new Promise((r) => setTimeout(r, 200));
           continue;
         }
-        this.takeOver(key, undefined);
+        await this.takeOver(key, undefined);
         continue;
       }
       if (!sameRun(holder.owner, entry.owner) && (await this.isRunning(holder.owner))) {
         throw ApplicationFailure.nonRetryable(busy(holder), BACKUP_FAILURES.restoreInProgress);
       }
-      this.takeOver(key, holder);
+      await this.takeOver(key, holder);
     }
     throw new Error(`could not take the scratch lock ${this.lockDir(key)}`);
   }
 
-  /** Gives up a lock this run holds; a lock taken over by someone else is left alone. */
-  release(key: string, owner: Owner): void {
+  /**
+   * Gives up the lock of the staging tree `staging`. A lock that is not that tree's (a later
+   * attempt took it over) or cannot be read is left alone.
+   */
+  release(key: string, staging: string): void {
     const e = this.read(key);
-    if (e && !sameRun(e.owner, owner)) return;
+    if (!e || e.staging !== staging) return;
     rmSync(this.lockDir(key), { recursive: true, force: true });
   }
 
-  /** Removes a dead or superseded holder's lock (atomically: one taker wins) and its leftovers. */
-  private takeOver(key: string, holder: ScratchEntry | undefined): void {
+  /**
+   * Deals with a dead or superseded holder's leftovers first (an interrupted swap is finished or
+   * rolled back), then removes its lock atomically (one taker wins). When recovery fails the
+   * lock and its record stay, and the error says what is where.
+   */
+  private async takeOver(key: string, holder: ScratchEntry | undefined): Promise<string[]> {
+    const notes = holder ? await recoverLeftovers(holder) : [];
     const grave = path.join(this.dir, `${key}.stale-${randomBytes(4).toString('hex')}`);
     try {
       renameSync(this.lockDir(key), grave);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // another taker was first
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return notes; // another taker was first
       throw err;
     }
-    if (holder) recoverLeftovers(holder);
-    rmSync(grave, { recursive: true, force: true });
+    await rm(grave, { recursive: true, force: true });
+    return notes;
   }
 
   /**
@@ -208,7 +249,8 @@ export class ScratchJournal {
     const done: string[] = [];
     for (const n of names) {
       if (n.includes('.stale-')) {
-        rmSync(path.join(this.dir, n), { recursive: true, force: true });
+        // A lock already dealt with, whose removal was cut short.
+        await rm(path.join(this.dir, n), { recursive: true, force: true });
         continue;
       }
       if (!n.endsWith('.lock')) continue;
@@ -216,22 +258,52 @@ export class ScratchJournal {
       const e = this.read(key);
       if (!e) continue; // being created right now, or handled by acquire's age rule
       if (await this.isRunning(e.owner)) continue;
-      this.takeOver(key, e);
-      done.push(`${e.kind} ${e.id} of ${e.set} by ${describeOwner(e.owner)}: removed ${e.staging}`);
+      const notes = await this.takeOver(key, e);
+      done.push(
+        `${e.kind} ${e.id} of ${e.set} by ${describeOwner(e.owner)}: removed ${e.staging}${notes.map((x) => `; ${x}`).join('')}`,
+      );
     }
     return done;
   }
 }
 
+const there = (p: string | null): p is string => p !== null && existsSync(p);
+
 /**
- * Undoes what an owner that will never come back left half-done. Data is never lost: an
- * interrupted swap whose target is missing gets its previous content back.
+ * Undoes what an owner that will never come back left half-done, from what is on disk. Data is
+ * never lost: an interrupted swap whose target is missing gets its previous content back; a
+ * swap that had finished keeps its previous content (said in the returned notes); a state it
+ * cannot decide throws, leaving everything where it is.
  */
-export function recoverLeftovers(e: ScratchEntry): void {
-  if (e.state === 'swapping' && e.target && e.previous) {
-    if (!existsSync(e.target) && existsSync(e.previous)) {
-      renameSync(e.previous, e.target); // first rename done, second not: roll back
+export async function recoverLeftovers(e: ScratchEntry): Promise<string[]> {
+  const notes: string[] = [];
+  if (e.kind === 'restore' && e.state === 'swapping' && e.target) {
+    const staged = existsSync(e.staging);
+    const target = existsSync(e.target);
+    const previous = there(e.previous);
+    if (!staged && target) {
+      // Both renames were done: the restore had finished; its old content is kept.
+      if (previous)
+        notes.push(
+          `the restore into ${e.target} had finished; its previous content is kept in ${e.previous}`,
+        );
+      return notes;
+    }
+    if (!target && previous) {
+      renameSync(e.previous!, e.target); // first rename done, second not: roll back
+      notes.push(`rolled back: ${e.target} has its previous content again`);
+    } else if (!target && staged && e.previous !== null) {
+      // The old content was moved aside and is gone since: the restored tree is all there is.
+      renameSync(e.staging, e.target);
+      notes.push(`${e.target}'s previous content is missing; the restored tree was put in its place`);
+      return notes;
+    } else if (target && previous && staged) {
+      throw new Error(
+        `an interrupted restore left ${e.target} moved aside to ${e.previous}, and ${e.target} has been created again since; ` +
+          `the restored tree is in ${e.staging}. Decide which to keep, move the others away, then remove ${e.staging}`,
+      );
     }
   }
-  rmSync(e.staging, { recursive: true, force: true });
+  await rm(e.staging, { recursive: true, force: true });
+  return notes;
 }

@@ -3,7 +3,15 @@
 // points, free space, the target's lock, cancellation mid-extraction, a failed swap.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { createArchive } from '../../activities/backup/archive';
@@ -13,11 +21,13 @@ import {
   extractForRestore,
   restoreBackup,
   swapRestore,
+  token,
 } from '../../activities/backup/restore';
 import type { RestoreDeps } from '../../activities/backup/restore';
 import {
   checkSpace,
   checkTarget,
+  isInside,
   mountPoints,
   targetTextError,
 } from '../../activities/backup/restore-target';
@@ -148,6 +158,25 @@ describe('restore target guards on real paths', () => {
 
   it('a target that contains a mount point is refused: the swap would move another filesystem', () => {
     expect(refusal(() => check(W('mnt')))).toMatch(/contains the mount point .*mnt\/small/);
+  });
+
+  it('a name that merely starts with ".." is inside its parent: a target holding it is refused', () => {
+    expect(isInside('/srv/..backups', '/srv')).toBe(true);
+    expect(isInside('/srv/../backups', '/srv')).toBe(false);
+    mkdirSync(W('dotted', '..backups'), { recursive: true });
+    expect(
+      refusal(() => checkTarget({ target: W('dotted'), set: 'app', destination: W('dotted', '..backups') })),
+    ).toMatch(/contains the backup destination of set app/);
+  });
+
+  it("a target that is, holds or lies inside the worker's state directory is refused", () => {
+    const stateDir = W('wstate', 'ha');
+    mkdirSync(stateDir, { recursive: true });
+    const c = (t: string) => checkTarget({ target: t, set: 'app', destination: dest, stateDir });
+    expect(refusal(() => c(W('wstate')))).toMatch(/contains the worker's state directory .*journal/);
+    expect(refusal(() => c(stateDir))).toMatch(/lies inside the worker's state directory/);
+    expect(refusal(() => c(W('wstate', 'ha', 'x')))).toMatch(/lies inside the worker's state directory/);
+    expect(c(W('wstate-other')).real).toBe(W('wstate-other'));
   });
 
   it('reads escaped mount points from mountinfo', () => {
@@ -315,7 +344,7 @@ describe('restore steps', () => {
     ]);
     expect(existsSync(dead.staging)).toBe(false);
     expect(existsSync(live.staging)).toBe(true);
-    abandonRestore(request(spec, W('t-live')), deps(owner('live-4')));
+    await abandonRestore(request(spec, W('t-live')), deps(owner('live-4')));
     expect(existsSync(live.staging)).toBe(false);
   });
 
@@ -366,7 +395,7 @@ describe('restore steps', () => {
     expect(await swapRestore(req, staged, deps(o))).toMatchObject({ target, previous: first.previous });
   });
 
-  it('an interrupted swap (target moved aside, staged tree not yet in) is rolled back by recovery', () => {
+  it('an interrupted swap (target moved aside, staged tree not yet in) is rolled back by recovery', async () => {
     const target = W('half-swapped');
     const previous = `${target}.ha-previous-x`;
     mkdirSync(previous);
@@ -383,8 +412,96 @@ describe('restore steps', () => {
       state: 'swapping',
       updatedAt: '',
     };
-    recoverLeftovers(e);
+    expect(await recoverLeftovers(e)).toEqual([`rolled back: ${target} has its previous content again`]);
     expect(readFileSync(path.join(target, 'keep.txt'), 'utf8')).toBe('precious');
     expect(existsSync(W('.half-staging'))).toBe(false);
+  });
+
+  // A crash at each point of the swap, then the activity's retry: it resumes from the disk.
+  const swapCrash = async (name: string, renames: 0 | 1 | 2, keepPrevious: boolean) => {
+    const target = W(name);
+    mkdirSync(target);
+    writeFileSync(path.join(target, 'keep.txt'), 'precious');
+    const o = owner(`live-${name}`);
+    const req = request(spec, target, { startedAt: '2026-11-27T10:00:00.000Z', keepPrevious });
+    const staged = await extractForRestore(req, deps(o));
+    const journal = new ScratchJournal(state);
+    const key = readdirSync(path.join(state, 'scratch')).find(
+      (n) => journal.read(n.replace(/\.lock$/, ''))?.staging === staged.staging,
+    )!;
+    const k = key.replace(/\.lock$/, '');
+    const previous = `${target}.ha-previous-20261127T100000Z-${token({ ...o, attempt: 0 })}`;
+    // What the first attempt had done when its worker died.
+    journal.write(k, { ...journal.read(k)!, state: 'swapping', previous });
+    if (renames >= 1) renameSync(target, previous);
+    if (renames >= 2) renameSync(staged.staging, target);
+    const r = await swapRestore(req, staged, deps({ ...o, attempt: 2 }));
+    return { target, previous, staged, r, lock: journal.read(k) };
+  };
+
+  it.each([0, 1, 2] as const)(
+    'a swap retried after a crash with %i rename(s) done finishes it; nothing is lost',
+    async (renames) => {
+      const { target, previous, staged, r, lock } = await swapCrash(`crash-${renames}`, renames, true);
+      expect(r).toMatchObject({ target, files: 54, previous });
+      expect(readdirSync(path.join(target, spec.sources[0]!.path, 'sub'))).toHaveLength(50);
+      expect(readFileSync(path.join(previous, 'keep.txt'), 'utf8')).toBe('precious');
+      expect(existsSync(staged.staging)).toBe(false);
+      expect(lock).toBeUndefined();
+    },
+  );
+
+  it('a retried swap with --discard-previous deletes the previous content only once the new tree is in', async () => {
+    const { target, previous, r } = await swapCrash('crash-discard', 1, false);
+    expect(r).toMatchObject({ target, previous: null });
+    expect(readdirSync(path.join(target, spec.sources[0]!.path, 'sub'))).toHaveLength(50);
+    expect(existsSync(previous)).toBe(false);
+  });
+
+  it('an earlier attempt cannot release or overwrite the lock a later attempt took over', async () => {
+    const target = W('zombie-target');
+    const first = await extractForRestore(request(spec, target), deps(owner('live-z', 1)));
+    const second = await extractForRestore(request(spec, target), deps(owner('live-z', 2)));
+    expect(second.staging).not.toBe(first.staging);
+    expect(existsSync(first.staging)).toBe(false); // the later attempt removed the earlier tree
+    const journal = new ScratchJournal(state);
+    const k = readdirSync(path.join(state, 'scratch'))
+      .map((n) => n.replace(/\.lock$/, ''))
+      .find((n) => journal.read(n)?.staging === second.staging)!;
+    journal.release(k, first.staging); // what the earlier attempt does when it fails
+    expect(journal.read(k)?.staging).toBe(second.staging);
+    expect(() => journal.update(k, { ...journal.read(k)!, staging: first.staging })).toThrow(
+      /was taken over \(now workflow restore:live-z \(run live-z\), attempt 2\)/,
+    );
+    const r = await swapRestore(request(spec, target), second, deps(owner('live-z', 2)));
+    expect(r.files).toBe(54);
+  });
+
+  it('recovery keeps a finished swap and its previous content, and refuses to guess when the target came back', async () => {
+    const base = (name: string): ScratchEntry => ({
+      kind: 'restore',
+      owner: owner('dead-9'),
+      set: 'steps',
+      id: m.id,
+      target: W(name),
+      staging: W(`.${name}-staging`),
+      previous: W(`${name}.prev`),
+      state: 'swapping',
+      updatedAt: '',
+    });
+    const done = base('finished');
+    mkdirSync(done.target!);
+    mkdirSync(done.previous!);
+    expect(await recoverLeftovers(done)).toEqual([
+      `the restore into ${done.target} had finished; its previous content is kept in ${done.previous}`,
+    ]);
+    expect(existsSync(done.previous!)).toBe(true);
+
+    const back = base('came-back');
+    for (const d of [back.target!, back.previous!, back.staging]) mkdirSync(d);
+    await expect(recoverLeftovers(back)).rejects.toThrow(
+      /has been created again since; the restored tree is in/,
+    );
+    for (const d of [back.target!, back.previous!, back.staging]) expect(existsSync(d)).toBe(true);
   });
 });

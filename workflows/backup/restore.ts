@@ -84,7 +84,10 @@ export async function restoreWorkflow(input: RestoreWorkflowInput): Promise<Rest
     return r;
   } catch (err) {
     await CancellationScope.nonCancellable(() => backupRestoreAbandon(req)).catch(() => undefined);
-    state('failed', `the swap into ${staged.target} failed; the target was left as it was`);
+    // The activity's message says what is where (rolled back, or kept for a person to decide).
+    let cause = err as { cause?: unknown; message?: string };
+    while (cause.cause) cause = cause.cause as typeof cause;
+    state('failed', `the swap into ${staged.target} failed: ${cause.message ?? String(err)}`);
     throw err;
   }
 }
