@@ -16,11 +16,34 @@ export interface DeliverDeps {
   log: (line: string) => void;
 }
 
-/** Header with the body's HMAC-SHA256 under the receiver's secret. */
+/** Header with the HMAC-SHA256, under the receiver's secret, of `<timestamp>.<body>`. */
 export const SIGNATURE_HEADER = 'X-HA-Signature';
+/** Unix seconds when the delivery was signed: a receiver refuses old ones (replays). */
+export const TIMESTAMP_HEADER = 'X-HA-Timestamp';
 
-export function signature(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+export function signature(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/**
+ * The receiver's secret, from the delivering worker's environment. Webhooks go out from any
+ * worker, so a worker that lacks it fails this attempt only (retryable): the next attempt may
+ * land on one that has it. An empty value counts as missing, never as a key.
+ */
+function webhookSecret(ref: string, deps: DeliverDeps, where: string): string {
+  let secret: string;
+  try {
+    secret = resolveRefs(ref, deps.env, deps.host, where);
+  } catch (err) {
+    throw ApplicationFailure.retryable((err as Error).message, ALERTS_FAILURES.secretMissing);
+  }
+  if (secret === '') {
+    throw ApplicationFailure.retryable(
+      `${where} is empty on host ${deps.host}; set the variable it references in the worker's environment`,
+      ALERTS_FAILURES.secretMissing,
+    );
+  }
+  return secret;
 }
 
 async function post(
@@ -52,14 +75,19 @@ async function post(
   throw ApplicationFailure.retryable(msg, 'ReceiverFailed');
 }
 
-/** Alertmanager's v2 API takes alerts, not notifications: it groups and routes them itself. */
-export function alertmanagerAlerts(p: WebhookPayload, now: number): object[] {
+/**
+ * Alertmanager's v2 API takes alerts, not notifications: it groups and routes them itself.
+ * Firing alerts are re-sent every repeatInterval (acknowledged or not), and each one lives
+ * for two of those plus an hour (at least a day), so that a late repeat does not let
+ * Alertmanager resolve an alert that still fires.
+ */
+export function alertmanagerAlerts(p: WebhookPayload, now: number, repeatIntervalMs: number): object[] {
+  const lifeMs = Math.max(86_400_000, 2 * repeatIntervalMs + 3_600_000);
   return p.alerts.map((a) => ({
     labels: a.labels,
     annotations: a.annotations,
     startsAt: a.startsAt,
-    // Firing alerts are re-sent every repeatInterval; a day keeps them alive in between.
-    endsAt: a.status === 'resolved' ? a.endsAt : new Date(now + 86_400_000).toISOString(),
+    endsAt: a.status === 'resolved' ? a.endsAt : new Date(now + lifeMs).toISOString(),
     generatorURL: a.generatorURL,
   }));
 }
@@ -71,8 +99,10 @@ export async function deliver(receiver: ReceiverSpec, n: Notification, deps: Del
     case 'webhook': {
       const headers: Record<string, string> = {};
       if (receiver.hmacSecret) {
-        const secret = resolveRefs(receiver.hmacSecret, deps.env, deps.host, `${where} hmacSecret`);
-        headers[SIGNATURE_HEADER] = signature(secret, body);
+        const secret = webhookSecret(receiver.hmacSecret, deps, `${where} hmacSecret`);
+        const ts = String(Math.floor(Date.now() / 1000));
+        headers[TIMESTAMP_HEADER] = ts;
+        headers[SIGNATURE_HEADER] = signature(secret, ts, body);
       }
       return post(receiver.url, body, receiver.timeoutMs, headers, where);
     }
@@ -80,17 +110,25 @@ export async function deliver(receiver: ReceiverSpec, n: Notification, deps: Del
       const url = `${receiver.url.replace(/\/+$/, '')}/api/v2/alerts`;
       return post(
         url,
-        JSON.stringify(alertmanagerAlerts(n.payload, Date.now())),
+        JSON.stringify(alertmanagerAlerts(n.payload, Date.now(), n.repeatIntervalMs ?? 0)),
         receiver.timeoutMs,
         {},
         where,
       );
     }
     case 'command': {
-      const o = await runCommand(
-        { argv: receiver.argv, timeoutMs: receiver.timeoutMs, env: receiver.env, shell: receiver.shell },
-        { host: deps.host, where, env: deps.env, stdin: body },
-      );
+      let o;
+      try {
+        o = await runCommand(
+          { argv: receiver.argv, timeoutMs: receiver.timeoutMs, env: receiver.env, shell: receiver.shell },
+          { host: deps.host, where, env: deps.env, stdin: body },
+        );
+      } catch (err) {
+        // A variable set later (and the worker restarted) lets the notification through.
+        if (err instanceof ApplicationFailure && err.type === ALERTS_FAILURES.secretMissing)
+          throw ApplicationFailure.retryable(err.message, err.type);
+        throw err;
+      }
       if (o.exitCode !== 0 || o.timedOut) throw commandError(receiver, o, where);
       return;
     }

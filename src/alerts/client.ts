@@ -13,6 +13,7 @@ import {
 } from '../../workflows/alerts/messages';
 import type { ManagerView, NotifierView, SilenceRequest } from '../../workflows/alerts/messages';
 import { ALERTS_IDS } from './model/ids';
+import { checkEvent } from './model/requests';
 import type { Ack, Silence } from './model/types';
 
 /** No alerts manager runs in this namespace (exit 1). */
@@ -73,7 +74,10 @@ export async function ackAlert(
 }
 
 /** Reports a one-off event (labels at least `alertname`), routed and delivered like an alert. */
+/** Reports an event (routed like an alert, told once). A malformed one is refused here. */
 export async function sendEvent(client: Client, event: HaEvent): Promise<void> {
+  const why = checkEvent(event);
+  if (why) throw new BadInput(`event refused: ${why}`);
   return manager(() => client.workflow.getHandle(EVENT_SINK_ID).signal(eventSignal, event));
 }
 

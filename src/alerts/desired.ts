@@ -45,7 +45,11 @@ export function alertsDesired(config: BaseConfig & AlertsSection): Desired[] {
           routes: n?.routes ?? [],
           defaultRoute: n?.defaultRoute ?? null,
           receivers: Object.fromEntries(
-            (n?.receivers ?? []).map((r) => [r.name, { sendResolved: r.sendResolved }]),
+            (n?.receivers ?? []).map((r) => [
+              r.name,
+              // An Alertmanager keeps getting repeats: it expires alerts that are not re-sent.
+              { sendResolved: r.sendResolved, ackStopsRepeat: r.type !== 'alertmanager' },
+            ]),
           ),
           inhibit: a?.inhibit ?? [],
           externalURL,

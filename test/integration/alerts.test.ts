@@ -3,6 +3,7 @@
 // on loopback. Metric values come from the test metric source of the workers (a file the test
 // writes), and in one test from the real collector (a loop-mounted ext4 filesystem that fills).
 // Mounting needs root, as CI has.
+// Over 400 lines on purpose: one fleet of real workers is started once and shared by every case.
 import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -163,8 +164,10 @@ describe('alert rules on real workers', () => {
     expect(n.path).toBe('/hook');
     expect(n.body.status).toBe('firing');
     expect(n.body.alerts[0]!.annotations.summary).toBe('memory of alpha at 97');
+    const ts = n.headers['x-ha-timestamp']!;
+    expect(Math.abs(Number(ts) - Date.now() / 1000)).toBeLessThan(300);
     expect(n.headers['x-ha-signature']).toBe(
-      `sha256=${createHmac('sha256', SECRET).update(n.raw).digest('hex')}`,
+      `sha256=${createHmac('sha256', SECRET).update(`${ts}.${n.raw}`).digest('hex')}`,
     );
     setMetrics('alpha', { 'memory.used_percent': 40 });
     const resolved = await waitNotified('MemHigh', t0, (r) => r.body.status === 'resolved');

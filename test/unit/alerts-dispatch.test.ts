@@ -1,9 +1,17 @@
 // The dispatcher (Alertmanager's part) as a pure state machine: routes, groupWait /
 // groupInterval / repeatInterval, resolved notifications, silences (and ones that end on
 // resolve), acks that stop repeats, inhibition, events, and the webhook v4 payload.
+// Over 400 lines on purpose: the cases are a table of Alertmanager behaviours, one per test.
 import { fingerprint, labelSetString, parseMatcher } from '../../src/alerts/model/labels';
 import type { DispatchConfig, DispatchState } from '../../src/alerts/model/dispatch';
-import { alertLabels, flushDue, newDispatchState, nextDue, putAlert } from '../../src/alerts/model/dispatch';
+import {
+  alertLabels,
+  flushDue,
+  newDispatchState,
+  nextDue,
+  putAlert,
+  reroute,
+} from '../../src/alerts/model/dispatch';
 import type { Matcher, Notification, Route } from '../../src/alerts/model/types';
 
 const S = 1000;
@@ -274,6 +282,147 @@ describe('silences, acknowledgements, inhibition', () => {
     const sent = runUntil(st, c, 10 * 3600 * S);
     expect(sent).toHaveLength(1);
     expect(Object.keys(st.alerts)).toEqual([]);
+  });
+});
+
+describe('fixes found in review', () => {
+  const hostDown = {
+    source: [{ name: 'ha_metric', op: '=' as const, value: 'host.up' }],
+    target: [],
+    equal: ['host'],
+  };
+  const event = (st: DispatchState, c: DispatchConfig, labels: Record<string, string>, at: number): void => {
+    putAlert(
+      st,
+      c,
+      {
+        labels,
+        annotations: {},
+        status: 'firing',
+        startsAt: new Date(at).toISOString(),
+        endsAt: null,
+        value: null,
+        flapping: false,
+        event: true,
+      },
+      at,
+    );
+  };
+  const told = (sent: Array<{ n: Notification }>): string[] =>
+    sent.flatMap((x) =>
+      x.n.payload.alerts.map((a) => `${x.n.receiver}:${a.labels.alertname}@${a.labels.host}:${a.status}`),
+    );
+
+  it('an event about a host that is down is still told: events are never inhibited', () => {
+    const st = newDispatchState();
+    const c = cfg({ routes: [route({ groupBy: ['host'] })], inhibit: [hostDown] });
+    fire(st, c, { alertname: 'HostDown', host: 'a', ha_metric: 'host.up' }, 0);
+    event(st, c, { alertname: 'Failover', host: 'a' }, 0);
+    expect(told(runUntil(st, c, 60 * S)).sort()).toEqual([
+      'hook:Failover@a:firing',
+      'hook:HostDown@a:firing',
+    ]);
+  });
+
+  it('two host-down rules do not hide each other (both sides match both: Alertmanager rule)', () => {
+    const st = newDispatchState();
+    const c = cfg({ routes: [route({ groupBy: ['alertname'] })], inhibit: [hostDown] });
+    fire(st, c, { alertname: 'HostDown', host: 'a', ha_metric: 'host.up', severity: 'warning' }, 0);
+    fire(st, c, { alertname: 'HostDownLong', host: 'a', ha_metric: 'host.up', severity: 'critical' }, 0);
+    expect(told(runUntil(st, c, 60 * S)).sort()).toEqual([
+      'hook:HostDown@a:firing',
+      'hook:HostDownLong@a:firing',
+    ]);
+  });
+
+  it('an alert told firing, then silenced, is told resolved when it resolves', () => {
+    const st = newDispatchState();
+    const c = cfg();
+    fire(st, c, disk('a'), 0);
+    expect(told(runUntil(st, c, 60 * S))).toEqual(['hook:DiskFull@a:firing']);
+    st.silences.push({
+      id: 's1',
+      matchers: [{ name: 'host', op: '=', value: 'a' }],
+      startsAt: new Date(0).toISOString(),
+      endsAt: new Date(7200 * S).toISOString(),
+      createdBy: 't',
+      comment: '',
+      untilResolved: true,
+      silenced: [],
+      expiredAt: null,
+    });
+    fire(st, c, disk('a'), 100 * S); // still firing: recorded as silenced
+    expect(runUntil(st, c, 1000 * S)).toEqual([]);
+    resolve(st, c, disk('a'), 2000 * S);
+    expect(told(runUntil(st, c, 3000 * S))).toEqual(['hook:DiskFull@a:resolved']);
+  });
+
+  it('an Alertmanager receiver keeps getting repeats of an acknowledged alert', () => {
+    const st = newDispatchState();
+    const c = cfg({
+      routes: [route({ receiver: 'am', continue: true }), route()],
+      receivers: { hook: { sendResolved: true }, am: { sendResolved: true, ackStopsRepeat: false } },
+    });
+    const fp = fire(st, c, disk('a'), 0);
+    runUntil(st, c, 30 * S);
+    st.acks[fp] = { fingerprint: fp, by: 't', at: '', comment: '' };
+    const sent = runUntil(st, c, 9 * 3600 * S);
+    expect(sent.map((x) => x.n.receiver)).toEqual(['am', 'am']);
+    expect(sent[0]!.n.repeatIntervalMs).toBe(4 * 3600 * S);
+  });
+
+  describe('reroute after the routes changed', () => {
+    const two = cfg({
+      routes: [
+        route({ receiver: 'pager', matchers: [{ name: 'severity', op: '=', value: 'critical' }] }),
+        route(),
+      ],
+    });
+
+    it('reordered routes: groups keep their route; an alert that moves is told by its new receiver at the next groupInterval', () => {
+      const st = newDispatchState();
+      fire(st, two, { ...disk('a'), severity: 'critical' }, 0);
+      fire(st, two, disk('b'), 0);
+      expect(told(runUntil(st, two, 60 * S)).sort()).toEqual([
+        'hook:DiskFull@b:firing',
+        'pager:DiskFull@a:firing',
+      ]);
+      const swapped = cfg({ ...two, routes: [two.routes[1]!, two.routes[0]!] });
+      reroute(st, swapped, 100 * S);
+      // The catch-all comes first now and takes a too; the pager's group is gone.
+      expect(Object.values(st.groups).map((g) => g.receiver)).toEqual(['hook']);
+      const sent = runUntil(st, swapped, 400 * S);
+      expect(sent.map((x) => x.at)).toEqual([330 * S]);
+      expect(told(sent)).toEqual(['hook:DiskFull@b:firing', 'hook:DiskFull@a:firing']);
+      expect(sent[0]!.n.payload.notification_reason).toBe('new alerts added');
+    });
+
+    it('a removed route drops its groups; a removed default route does not crash anything', () => {
+      const st = newDispatchState();
+      const withDefault = cfg({ routes: [], defaultRoute: route({ receiver: 'pager' }) });
+      fire(st, withDefault, disk('a'), 0);
+      runUntil(st, withDefault, 60 * S);
+      const none = cfg({ routes: [], defaultRoute: null });
+      reroute(st, none, 100 * S);
+      expect(st.groups).toEqual({});
+      expect(() => runUntil(st, none, 9 * 3600 * S)).not.toThrow();
+      resolve(st, none, disk('a'), 9 * 3600 * S);
+      expect(runUntil(st, none, 10 * 3600 * S)).toEqual([]);
+    });
+
+    it('a changed groupBy regroups without sending an alert twice to the same group', () => {
+      const st = newDispatchState();
+      const c = cfg();
+      fire(st, c, disk('a'), 0);
+      fire(st, c, disk('b'), 0);
+      runUntil(st, c, 60 * S);
+      const byHost = cfg({ routes: [route({ groupBy: ['host'] })] });
+      reroute(st, byHost, 100 * S);
+      const groups = Object.values(st.groups);
+      expect(groups.map((g) => g.members.length)).toEqual([1, 1]);
+      const sent = runUntil(st, byHost, 200 * S);
+      expect(sent.map((x) => x.n.groupKey).sort()).toEqual(['{}:{host="a"}', '{}:{host="b"}']);
+    });
   });
 });
 

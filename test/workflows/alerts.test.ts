@@ -6,9 +6,10 @@ import type { Client } from '@temporalio/client';
 import type { AlertRule, Notification, ReceiverSpec, Route } from '../../src/alerts/model/types';
 import { samplesSignal } from '../../src/core/metrics';
 import type { SampleBatch } from '../../src/core/metrics';
+import { reconfigureSignal } from '../../src/core/controller';
 import { SHARED_TASK_QUEUE } from '../../src/core/names';
 import type { alertsManagerWorkflow, AlertsManagerInput } from '../../workflows/alerts/manager';
-import { alertsQuery, notifierQuery, notifySignal } from '../../workflows/alerts/messages';
+import { alertsQuery, eventSignal, notifierQuery, notifySignal } from '../../workflows/alerts/messages';
 import type { notifierWorkflow } from '../../workflows/alerts/notifier';
 import { testEnv, waitFor } from '../helpers';
 import { withMockedActivities } from './harness';
@@ -188,6 +189,121 @@ describe('alerts manager and notifier (mocked delivery)', () => {
   });
 });
 
+describe('review fixes: flapping, staleness, reconfigure', () => {
+  it('a series that flaps while pending is never told', async () => {
+    const d = delivery();
+    await withMockedActivities(
+      env,
+      [],
+      async (client) => {
+        const { manager, notifier } = await start(
+          client,
+          managerInput({ rules: [{ ...rule, for: { samples: 5 } }] }),
+        );
+        for (let i = 0; i < 25; i++) await manager.signal(samplesSignal, batch('alpha', i % 2 ? 10 : 99));
+        await waitFor(async () => (await manager.query(alertsQuery)).alerts.some((a) => a.flapping));
+        await new Promise((r) => setTimeout(r, 1500));
+        expect(d.got).toEqual([]);
+        const v = await manager.query(alertsQuery);
+        expect(v.alerts.map((a) => a.state)).toEqual(['pending']);
+        await manager.terminate();
+        await notifier.terminate();
+      },
+      d.activities,
+    );
+  });
+
+  it('a series missing from a snapshot that answered resolves its alert (a mount went away)', async () => {
+    const d = delivery();
+    const fsRule: AlertRule = { ...rule, name: 'DiskFull', metric: 'fs.used_percent', for: { samples: 1 } };
+    const snap = (mounts: string[]): SampleBatch => ({
+      source: 'alpha',
+      at: new Date(Date.UTC(2026, 0, 1, 0, 0, ++sample)).toISOString(),
+      samples: [
+        { name: 'host.up', labels: {}, value: 1 },
+        ...mounts.map((m) => ({ name: 'fs.used_percent', labels: { mount: m }, value: 99 })),
+      ],
+    });
+    await withMockedActivities(
+      env,
+      [],
+      async (client) => {
+        const input = managerInput({ rules: [fsRule] });
+        input.dispatch.routes = [{ ...route, groupIntervalMs: 1000 }];
+        const { manager, notifier } = await start(client, input);
+        await manager.signal(samplesSignal, snap(['/', '/data']));
+        await waitFor(() => d.got.length === 1, { timeoutMs: 15_000 });
+        expect(d.got[0]!.payload.alerts.map((a) => a.labels.mount).sort()).toEqual(['/', '/data']);
+        await manager.signal(samplesSignal, snap(['/']));
+        await waitFor(() => d.got.length === 2, { timeoutMs: 15_000 });
+        const second = d.got[1]!.payload.alerts.map((a) => `${a.labels.mount}:${a.status}`).sort();
+        expect(second).toEqual(['/:firing', '/data:resolved']);
+        await manager.terminate();
+        await notifier.terminate();
+      },
+      d.activities,
+    );
+  });
+
+  it('survives an apply that removes every route, and routes again after the next one', async () => {
+    const d = delivery();
+    await withMockedActivities(
+      env,
+      [],
+      async (client) => {
+        const input = managerInput({ rules: [{ ...rule, for: { samples: 1 } }] });
+        const { manager, notifier } = await start(client, input);
+        await manager.signal(samplesSignal, batch('alpha', 99));
+        await waitFor(() => d.got.length === 1, { timeoutMs: 15_000 });
+        const none = { ...input, dispatch: { ...input.dispatch, routes: [], receivers: {} } };
+        await manager.signal(reconfigureSignal, { input: none, configHash: 'none' });
+        await manager.signal(samplesSignal, batch('beta', 99));
+        await waitFor(async () => (await manager.query(alertsQuery)).alerts.length === 2);
+        await manager.signal(reconfigureSignal, { input, configHash: 'back' });
+        await manager.signal(samplesSignal, batch('gamma', 99));
+        await waitFor(() => d.got.some((n) => n.payload.alerts.some((a) => a.labels.host === 'gamma')), {
+          timeoutMs: 15_000,
+        });
+        expect((await manager.describe()).status.name).toBe('RUNNING');
+        await manager.terminate();
+        await notifier.terminate();
+      },
+      d.activities,
+    );
+  });
+});
+
+describe('events across continue-as-new', () => {
+  it('delivers every event once, also those that arrive while the manager continues as new', async () => {
+    const d = delivery();
+    await withMockedActivities(
+      env,
+      [],
+      async (client) => {
+        const { manager, notifier } = await start(client, managerInput({ maxEventsPerRun: 2 }));
+        // Spaced so that later events arrive while earlier groups' notifications go out.
+        const names = Array.from({ length: 24 }, (_, i) => `Event${i}`);
+        for (const n of names) {
+          await manager.signal(eventSignal, { labels: { alertname: n } });
+          await new Promise((r) => setTimeout(r, 40));
+        }
+        const told = (): string[] => d.got.flatMap((n) => n.payload.alerts.map((a) => a.labels.alertname!));
+        await waitFor(() => told().length >= names.length, {
+          timeoutMs: 30_000,
+          message: () => `told only ${told().join(', ')}`,
+        });
+        await new Promise((r) => setTimeout(r, 1500));
+        expect(told().sort()).toEqual([...names].sort());
+        const desc = await client.workflow.getHandle('alerts:manager').describe();
+        expect(desc.runId).not.toBe(manager.firstExecutionRunId);
+        await client.workflow.getHandle('alerts:manager').terminate();
+        await notifier.terminate();
+      },
+      d.activities,
+    );
+  });
+});
+
 describe('notifier maxAge', () => {
   it('gives up on a notification older than the receiver maxAge, says so, and moves on', async () => {
     const d = delivery(1000);
@@ -219,6 +335,7 @@ describe('notifier maxAge', () => {
           seq: 1,
           createdAt: new Date().toISOString(),
           receiver: 'short',
+          repeatIntervalMs: 3_600_000,
           payload,
         });
         await waitFor(async () => (await notifier.query(notifierQuery)).dropped === 1, { timeoutMs: 30_000 });

@@ -1,9 +1,12 @@
 // hostMonitorWorkflow: a controller that lives for months keeps its state across
 // continue-as-new, and its history stays short.
+import type { temporal } from '@temporalio/proto';
 import type { HostReport } from '../../src/health/model/types';
 import { SHARED_TASK_QUEUE } from '../../src/core/names';
 import type { hostMonitorWorkflow } from '../../workflows/health/host-monitor';
-import { hostReportSignal, monitorStateQuery } from '../../workflows/health/messages';
+import type { alertsManagerWorkflow } from '../../workflows/alerts/manager';
+import { alertsQuery } from '../../workflows/alerts/messages';
+import { hostReportSignal, monitorStateQuery, subscribeSignal } from '../../workflows/health/messages';
 import { testEnv, waitFor } from '../helpers';
 import { unique, withMockedActivities } from './harness';
 
@@ -77,6 +80,95 @@ describe('hostMonitorWorkflow (continue-as-new)', () => {
       expect(events.length).toBeLessThan(40);
       expect(d.searchAttributes.HaState).toEqual(['up']);
       await latest.terminate('test done');
+    });
+  });
+
+  it('keeps its subscribers, its last snapshot and its run length across continue-as-new', async () => {
+    const host = unique('s');
+    const managerId = `alerts:manager`;
+    await withMockedActivities(env, [], async (client) => {
+      const manager = await client.workflow.start<typeof alertsManagerWorkflow>('alertsManagerWorkflow', {
+        workflowId: managerId,
+        taskQueue: SHARED_TASK_QUEUE,
+        workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+        args: [
+          {
+            rules: [
+              {
+                name: 'CpuHigh',
+                metric: 'cpu.load_percent',
+                where: {},
+                op: '>',
+                threshold: 90,
+                resolve: null,
+                for: { samples: 1 },
+                keepFiringForMs: 0,
+                severity: 'warning',
+                hosts: null,
+                labels: {},
+                annotations: {},
+              },
+            ],
+            dispatch: {
+              routes: [],
+              defaultRoute: null,
+              receivers: {},
+              inhibit: [],
+              externalURL: 'http://ui',
+              generatorURL: 'http://ui/wf',
+            },
+            monitors: {},
+            staleAfterMs: 3_600_000,
+            fleetIntervalMs: null,
+          },
+        ],
+      });
+      const monitor = await client.workflow.start<typeof hostMonitorWorkflow>('hostMonitorWorkflow', {
+        workflowId: `monitor:${host}`,
+        taskQueue: SHARED_TASK_QUEUE,
+        args: [{ host, maxReportsPerRun: 2 }],
+      });
+      await monitor.signal(subscribeSignal, { workflowId: managerId });
+      const latest = client.workflow.getHandle(monitor.workflowId);
+      const send = async (r: HostReport, n: number): Promise<void> => {
+        await latest.signal(hostReportSignal, r);
+        await waitFor(async () => (await latest.query(monitorStateQuery)).reports === n, {
+          timeoutMs: 20_000,
+        });
+      };
+      for (let i = 0; i < 5; i++) await send(report(host, i, true), i + 1);
+      // Report 6 fails, in the third run: the snapshot shown is still report 5's.
+      await send(report(host, 5, false), 6);
+      const s = await latest.query(monitorStateQuery);
+      expect(s).toMatchObject({ state: 'down', lastError: 'no answer #5' });
+      expect(s.lastSnapshot?.worker.pid).toBe(4);
+      expect(s.subscribers).toEqual([managerId]);
+      // Report 7, in the fourth run, still reaches the subscriber.
+      const hot = report(host, 6, true);
+      if (hot.ok) hot.snapshot.cpu.loadPercent = 95;
+      await send(hot, 7);
+      await waitFor(async () =>
+        (await manager.query(alertsQuery)).alerts.some(
+          (a) => a.labels.host === host && a.labels.alertname === 'CpuHigh' && a.state === 'firing',
+        ),
+      );
+      // Every run held about two reports: the limit itself was carried along. (A report that
+      // arrives while a run is closing still belongs to it: Temporal hands it to that run.)
+      const perRun: number[] = [];
+      let runId: string | undefined = monitor.firstExecutionRunId;
+      while (runId) {
+        const events: temporal.api.history.v1.IHistoryEvent[] =
+          (await client.workflow.getHandle(monitor.workflowId, runId).fetchHistory()).events ?? [];
+        perRun.push(
+          events.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'hostReport')
+            .length,
+        );
+        runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+      }
+      expect(perRun.length).toBeGreaterThanOrEqual(3);
+      expect(Math.max(...perRun)).toBeLessThanOrEqual(3);
+      await latest.terminate('test done');
+      await manager.terminate('test done');
     });
   });
 });

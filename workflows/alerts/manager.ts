@@ -6,6 +6,8 @@
 // One controller rather than rules inside each host monitor: grouping, inhibition (a host-down
 // alert holds that host's other alerts) and silences need one view of every alert, and the
 // host monitors stay small and know nothing of rules.
+// Over 400 lines on purpose: the handlers and the loop share the run's state through closures;
+// the logic itself lives in the pure modules (evaluate, dispatch, requests).
 import {
   allHandlersFinished,
   condition,
@@ -28,14 +30,16 @@ import {
   newDispatchState,
   nextDue,
   putAlert,
+  reroute,
   silencedBy,
   touchAll,
 } from '../../src/alerts/model/dispatch';
+import { checkAck, checkEvent, checkExpire, checkSilence } from '../../src/alerts/model/requests';
 import { newSeries, step } from '../../src/alerts/model/evaluate';
 import type { SeriesEvent } from '../../src/alerts/model/evaluate';
 import { ALERTS_IDS } from '../../src/alerts/model/ids';
 import { fingerprint, labelSetString, matchesAll } from '../../src/alerts/model/labels';
-import type { Ack, AlertRule, SeriesState, Silence } from '../../src/alerts/model/types';
+import type { Ack, AlertRule, Notification, SeriesState, Silence } from '../../src/alerts/model/types';
 import type { SampleBatch } from '../../src/core/metrics';
 import { samplesSignal, subscribeSignal } from '../../src/core/metrics';
 import { SA_KEYS } from '../../src/core/search-attributes';
@@ -69,6 +73,8 @@ export interface SeriesEntry {
   source: string;
   labels: Record<string, string>;
   s: SeriesState;
+  /** Where its samples come from: a host monitor's snapshots, or the fleet collection. */
+  origin: 'monitor' | 'fleet';
 }
 
 export interface ManagerState {
@@ -78,15 +84,22 @@ export interface ManagerState {
   lastSampleAt: Record<string, number>;
   subscribedAt: Record<string, number>;
   sent: number;
+  /** Notifications whose notifier could not be signalled yet (retried every loop). */
+  outbox?: Notification[];
 }
 
 export interface AlertsManagerInput extends AlertsManagerConfig {
   state?: ManagerState;
   /** Signals and updates per run before continuing as new; default 2000 (tests use fewer). */
   maxEventsPerRun?: number;
+  /** Samples and events that arrived while the previous run was continuing as new. */
+  pending?: { samples: SampleBatch[]; events: EventRequest[] };
 }
 
 const MAX_EVENTS_PER_RUN = 2000;
+/** Notifications kept for notifiers that cannot be signalled, and how often they are retried. */
+const MAX_OUTBOX = 1000;
+const OUTBOX_RETRY_MS = 10_000;
 /** Firing alerts listed in the HaAlerts search attribute (the rest are counted). */
 const MAX_LISTED = 100;
 
@@ -100,8 +113,8 @@ export async function alertsManagerWorkflow(input: AlertsManagerInput): Promise<
     subscribedAt: {},
     sent: 0,
   };
-  const inbox: SampleBatch[] = [];
-  const events: EventRequest[] = [];
+  const inbox: SampleBatch[] = [...(input.pending?.samples ?? [])];
+  const events: EventRequest[] = [...(input.pending?.events ?? [])];
   let eventsThisRun = 0;
   let dirty = true;
   let nextFleetAt = Date.now();
@@ -132,26 +145,53 @@ export async function alertsManagerWorkflow(input: AlertsManagerInput): Promise<
         at,
       );
     };
+    // Flapping holds back the resolves of an alert that was told; only an alert that met its
+    // `for` is ever told (a series that flaps while pending stays pending).
+    const a = state.dispatch.alerts[fingerprint(labels)];
+    const told = a !== undefined && a.status === 'firing';
     for (const ev of evs) {
-      if (ev === 'fired' && !e.s.flapping) put('firing', false, e.s.firingSince ?? at);
+      if (ev === 'fired') put('firing', e.s.flapping, e.s.firingSince ?? at);
       else if (ev === 'resolved' && !e.s.flapping) put('resolved', false, at);
-      else if (ev === 'flap-start') put('firing', true, at);
+      else if (ev === 'flap-start' && told) put('firing', true, a.startsAt ? Date.parse(a.startsAt) : at);
       else if (ev === 'flap-end') {
         if (e.s.state === 'firing') put('firing', false, e.s.firingSince ?? at);
-        else put('resolved', false, at);
+        else if (told) put('resolved', false, at);
       }
     }
     // A firing alert's value (and the annotations that show it) follow every sample.
-    const a = state.dispatch.alerts[fingerprint(labels)];
-    if (a && a.status === 'firing') {
-      a.value = e.s.value;
-      a.annotations = annotations;
+    const now = state.dispatch.alerts[fingerprint(labels)];
+    if (now && now.status === 'firing') {
+      now.value = e.s.value;
+      now.annotations = annotations;
     }
   };
 
-  const evaluate = (batch: SampleBatch, fromMonitor: boolean): void => {
+  /** Ends a series: its alert, if told, resolves (a mount gone, a host or rule removed). */
+  const endSeries = (key: string, at: number): void => {
+    const e = state.series[key]!;
+    delete state.series[key];
+    const rule = rulesByName().get(e.rule);
+    if (!rule) return;
+    const { labels } = alertLabels(rule, e.source, e.labels, e.s.value);
+    const a = state.dispatch.alerts[fingerprint(labels)];
+    if (a && a.status === 'firing' && !a.event)
+      putAlert(
+        state.dispatch,
+        cfg.dispatch,
+        { ...a, status: 'resolved', endsAt: iso(at), flapping: false },
+        at,
+      );
+  };
+
+  /** Evaluates a batch; returns the keys of the series it had samples for. */
+  const evaluate = (batch: SampleBatch, origin: 'monitor' | 'fleet' | 'synthetic'): Set<string> => {
+    const seen = new Set<string>();
     const at = Date.parse(batch.at);
-    if (fromMonitor)
+    if (Number.isNaN(at) || typeof batch.source !== 'string' || !Array.isArray(batch.samples)) {
+      log.warn('refused a malformed sample batch', { source: String(batch.source) });
+      return seen;
+    }
+    if (origin === 'monitor')
       state.lastSampleAt[batch.source] = Math.max(state.lastSampleAt[batch.source] ?? 0, Date.now());
     for (const rule of cfg.rules) {
       if (rule.hosts && !rule.hosts.includes(batch.source)) continue;
@@ -159,11 +199,14 @@ export async function alertsManagerWorkflow(input: AlertsManagerInput): Promise<
         if (sample.name !== rule.metric) continue;
         if (!Object.entries(rule.where).every(([k, v]) => sample.labels[k] === v)) continue;
         const key = `${rule.name}|${batch.source}|${labelSetString(sample.labels)}`;
+        if (typeof sample.value !== 'number' || !Number.isFinite(sample.value)) continue;
+        seen.add(key);
         const entry: SeriesEntry = state.series[key] ?? {
           rule: rule.name,
           source: batch.source,
           labels: sample.labels,
           s: newSeries(),
+          origin: origin === 'fleet' ? 'fleet' : 'monitor',
         };
         const { next, events: evs } = step(rule, entry.s, { value: sample.value, at });
         entry.s = next;
@@ -173,6 +216,16 @@ export async function alertsManagerWorkflow(input: AlertsManagerInput): Promise<
         dispatchEvents(rule, entry, evs, at);
       }
     }
+    return seen;
+  };
+
+  /**
+   * Series that a complete set of samples no longer has are gone (Prometheus' staleness): a
+   * host snapshot that answered covers every host series of its host; a fleet collection
+   * covers every fleet series.
+   */
+  const expireSeries = (seen: Set<string>, inScope: (e: SeriesEntry) => boolean, at: number): void => {
+    for (const [key, e] of Object.entries(state.series)) if (inScope(e) && !seen.has(key)) endSeries(key, at);
   };
 
   const view = (): AlertView[] => {
@@ -209,20 +262,10 @@ export async function alertsManagerWorkflow(input: AlertsManagerInput): Promise<
   };
 
   // Human decisions: validated (a refusal says why), recorded with who and when.
-  const validateSilence = (r: SilenceRequest): void => {
-    if (!Array.isArray(r?.matchers) || r.matchers.length === 0)
-      throw new Error('a silence needs at least one matcher');
-    const start = r.startsAt ? Date.parse(r.startsAt) : Date.now();
-    const end = Date.parse(r.endsAt);
-    if (Number.isNaN(start) || Number.isNaN(end))
-      throw new Error('startsAt and endsAt must be ISO 8601 times');
-    if (end <= Math.max(start, Date.now()))
-      throw new Error(`the silence would end (${r.endsAt}) before it starts or in the past`);
-    if (!r.createdBy) throw new Error('createdBy is required: who silences');
-    for (const m of r.matchers) {
-      if (m.op === '=~' || m.op === '!~') new RegExp(m.value);
-    }
+  const refuse = (why: string | null): void => {
+    if (why) throw new Error(why);
   };
+  const validateSilence = (r: SilenceRequest): void => refuse(checkSilence(r, Date.now()));
   const addSilence = (r: SilenceRequest): Silence => {
     const now = Date.now();
     const s: Silence = {
@@ -245,24 +288,25 @@ export async function alertsManagerWorkflow(input: AlertsManagerInput): Promise<
     return s;
   };
   const validateExpire = (r: ExpireRequest): void => {
-    const s = state.dispatch.silences.find((x) => x.id === r?.id);
+    refuse(checkExpire(r));
+    const s = state.dispatch.silences.find((x) => x.id === r.id);
     if (!s) throw new Error(`no silence ${r?.id}`);
     if (s.expiredAt !== null) throw new Error(`silence ${r.id} already ended at ${s.expiredAt}`);
   };
   const expire = (r: ExpireRequest): Silence => {
     const s = state.dispatch.silences.find((x) => x.id === r.id)!;
     s.expiredAt = iso(Date.now());
-    s.comment = `${s.comment}${s.comment ? '; ' : ''}expired by ${r.by}`;
+    s.comment = `${s.comment}${s.comment ? '; ' : ''}expired by ${r.by || 'someone'}`;
     touchAll(state.dispatch, cfg.dispatch, Date.now());
     eventsThisRun++;
     dirty = true;
     return s;
   };
   const validateAck = (r: AckRequest): void => {
-    const a = state.dispatch.alerts[r?.fingerprint];
-    if (!a) throw new Error(`no alert with fingerprint ${r?.fingerprint} (see hactl alerts)`);
+    refuse(checkAck(r));
+    const a = state.dispatch.alerts[r.fingerprint];
+    if (!a) throw new Error(`no alert with fingerprint ${r.fingerprint} (see hactl alerts)`);
     if (a.status !== 'firing') throw new Error(`alert ${r.fingerprint} is not firing`);
-    if (!r.by) throw new Error('by is required: who acknowledges');
   };
   const ack = (r: AckRequest): Ack => {
     const a: Ack = { fingerprint: r.fingerprint, by: r.by, at: iso(Date.now()), comment: r.comment ?? '' };
@@ -294,8 +338,10 @@ export async function alertsManagerWorkflow(input: AlertsManagerInput): Promise<
     eventsThisRun++;
   });
   setHandler(eventSignal, (e) => {
-    events.push(e);
     eventsThisRun++;
+    const why = checkEvent(e);
+    if (why) log.warn('refused an event', { error: why });
+    else events.push(e);
   });
   setHandler(alertsQuery, () => ({
     alerts: view(),
@@ -305,6 +351,8 @@ export async function alertsManagerWorkflow(input: AlertsManagerInput): Promise<
     notificationsSent: state.sent,
   }));
   onReconfigure<AlertsManagerInput>((next) => {
+    const now = Date.now();
+    const goneHosts = Object.keys(cfg.monitors).filter((h) => !(h in next.monitors));
     cfg = {
       rules: next.rules,
       dispatch: next.dispatch,
@@ -312,17 +360,20 @@ export async function alertsManagerWorkflow(input: AlertsManagerInput): Promise<
       staleAfterMs: next.staleAfterMs,
       fleetIntervalMs: next.fleetIntervalMs,
     };
+    // Groups follow the new routes before anything else is filed.
+    reroute(state.dispatch, cfg.dispatch, now);
     // Series of rules that no longer exist go; their alerts resolve.
     const names = new Set(cfg.rules.map((r) => r.name));
     for (const [k, e] of Object.entries(state.series)) if (!names.has(e.rule)) delete state.series[k];
     for (const a of Object.values(state.dispatch.alerts)) {
       if (a.status === 'firing' && !a.event && a.labels.alertname && !names.has(a.labels.alertname))
-        putAlert(
-          state.dispatch,
-          cfg.dispatch,
-          { ...a, status: 'resolved', endsAt: iso(Date.now()) },
-          Date.now(),
-        );
+        putAlert(state.dispatch, cfg.dispatch, { ...a, status: 'resolved', endsAt: iso(now) }, now);
+    }
+    // Hosts no longer in the config: their series end, their alerts resolve.
+    for (const [k, e] of Object.entries(state.series)) if (goneHosts.includes(e.source)) endSeries(k, now);
+    for (const h of goneHosts) {
+      delete state.lastSampleAt[h];
+      delete state.subscribedAt[h];
     }
     state.subscribedAt = {};
     dirty = true;
@@ -346,7 +397,10 @@ export async function alertsManagerWorkflow(input: AlertsManagerInput): Promise<
     for (const host of Object.keys(cfg.monitors)) {
       const last = state.lastSampleAt[host];
       if (last !== undefined && now - last >= cfg.staleAfterMs) {
-        evaluate({ source: host, at: iso(now), samples: [{ name: 'host.up', labels: {}, value: 0 }] }, false);
+        evaluate(
+          { source: host, at: iso(now), samples: [{ name: 'host.up', labels: {}, value: 0 }] },
+          'synthetic',
+        );
         state.lastSampleAt[host] = now;
       }
     }
@@ -375,12 +429,19 @@ export async function alertsManagerWorkflow(input: AlertsManagerInput): Promise<
     if (cfg.fleetIntervalMs !== null && now >= nextFleetAt) {
       nextFleetAt = now + cfg.fleetIntervalMs;
       try {
-        for (const b of await alertsCollectFleet()) evaluate(b, false);
+        const seen = new Set<string>();
+        for (const b of await alertsCollectFleet()) for (const k of evaluate(b, 'fleet')) seen.add(k);
+        expireSeries(seen, (e) => e.origin === 'fleet', Date.now());
       } catch (err) {
         log.warn('could not read fleet metrics', { error: (err as Error).message });
       }
     }
-    for (const b of inbox.splice(0)) evaluate(b, true);
+    for (const b of inbox.splice(0)) {
+      const seen = evaluate(b, 'monitor');
+      // A snapshot that answered has every series of its host; one that did not has none.
+      if (b.samples?.some((x) => x.name === 'host.up' && x.value === 1))
+        expireSeries(seen, (e) => e.origin === 'monitor' && e.source === b.source, Date.parse(b.at));
+    }
     for (const e of events.splice(0)) {
       const at = Date.now();
       const labels = { ...e.labels };
@@ -400,33 +461,51 @@ export async function alertsManagerWorkflow(input: AlertsManagerInput): Promise<
         at,
       );
     }
-    const out = flushDue(state.dispatch, cfg.dispatch, Date.now());
-    for (const n of out) {
+    // Notifications go to their receivers' notifiers; one that cannot be signalled (not
+    // started yet, or being restarted by an apply) keeps its notifications here, in order.
+    const outbox = (state.outbox ??= []);
+    outbox.push(...flushDue(state.dispatch, cfg.dispatch, Date.now()));
+    const blocked = new Set<string>();
+    const kept: Notification[] = [];
+    for (const n of outbox.splice(0)) {
+      if (blocked.has(n.receiver) || !(n.receiver in cfg.dispatch.receivers)) {
+        if (n.receiver in cfg.dispatch.receivers) kept.push(n);
+        else
+          log.warn('dropping a notification for a receiver no longer configured', { receiver: n.receiver });
+        continue;
+      }
       try {
         await getExternalWorkflowHandle(ALERTS_IDS.notifier(n.receiver)).signal(notifySignal, n);
         state.sent++;
       } catch (err) {
-        log.error('no notifier for receiver; run hactl apply', {
+        blocked.add(n.receiver);
+        kept.push(n);
+        log.error('cannot reach the notifier of a receiver; keeping its notifications', {
           receiver: n.receiver,
           error: (err as Error).message,
         });
       }
     }
+    outbox.unshift(...kept.slice(-MAX_OUTBOX));
     describe();
     if (
       eventsThisRun >= (input.maxEventsPerRun ?? MAX_EVENTS_PER_RUN) ||
       workflowInfo().continueAsNewSuggested
     ) {
       await condition(allHandlersFinished);
+      // What arrived while notifications went out is handed over, not dropped: an event
+      // (a failover, a finished DR step) is told once and only here.
       await continueAsNew<typeof alertsManagerWorkflow>({
         ...cfg,
         state,
         ...(input.maxEventsPerRun ? { maxEventsPerRun: input.maxEventsPerRun } : {}),
+        ...(inbox.length || events.length ? { pending: { samples: inbox, events } } : {}),
       });
     }
     dirty = false;
     const wakeAt = [
       nextDue(state.dispatch),
+      outbox.length ? Date.now() + OUTBOX_RETRY_MS : null,
       cfg.fleetIntervalMs !== null ? nextFleetAt : null,
       ...Object.keys(cfg.monitors).map((h) =>
         state.lastSampleAt[h] !== undefined ? state.lastSampleAt[h] + cfg.staleAfterMs : null,

@@ -3,12 +3,14 @@
 // retried with backoff until the receiver takes it or it is older than the receiver's maxAge.
 // Every attempt shows in the Web UI as the delivery activity's attempts and last failure.
 import {
+  ActivityFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  TimeoutFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -36,6 +38,15 @@ export interface NotifierInput {
   maxPerRun?: number;
 }
 
+/** Notifications queued at most; past it the oldest waiting one is dropped (and counted). */
+export const MAX_QUEUED = 1000;
+/**
+ * One delivery activity retries for at most this long; then the workflow starts another for
+ * the same notification. Between the two it can continue as new, so that a receiver that is
+ * down for a day does not grow one run's history with every notify signal meanwhile.
+ */
+const DELIVERY_WINDOW_MS = 10 * 60_000;
+
 export async function notifierWorkflow(input: NotifierInput): Promise<void> {
   let receiver = input.receiver;
   const state: NotifierState = input.state ?? {
@@ -49,6 +60,12 @@ export async function notifierWorkflow(input: NotifierInput): Promise<void> {
 
   setHandler(notifySignal, (n) => {
     state.queue.push(n);
+    if (state.queue.length > MAX_QUEUED) {
+      // The head may be in delivery: the oldest one behind it goes.
+      const [gone] = state.queue.splice(1, 1);
+      state.dropped++;
+      state.lastError = `more than ${MAX_QUEUED} notifications queued: dropped #${gone!.seq} (${gone!.groupKey})`;
+    }
   });
   setHandler(notifierQuery, (): NotifierView => ({
     receiver: receiver.name,
@@ -84,7 +101,7 @@ export async function notifierWorkflow(input: NotifierInput): Promise<void> {
       const onHost = host !== null;
       const acts = proxyActivities<AlertsActivities>({
         ...(host !== null ? { taskQueue: hostTaskQueue(host) } : {}),
-        scheduleToCloseTimeout: left,
+        scheduleToCloseTimeout: Math.min(left, DELIVERY_WINDOW_MS),
         startToCloseTimeout: ('timeoutMs' in receiver ? receiver.timeoutMs : 30_000) + 5_000,
         retry: {
           initialInterval: '1 second',
@@ -100,11 +117,28 @@ export async function notifierWorkflow(input: NotifierInput): Promise<void> {
         state.lastDeliveredAt = new Date().toISOString();
         state.lastError = null;
       } catch (err) {
-        // Past maxAge, or refused for good: recorded, and the queue moves on.
         let e = err as { cause?: unknown; message?: string };
         while (e.cause) e = e.cause;
-        state.dropped++;
+        const windowOver =
+          err instanceof ActivityFailure &&
+          err.cause instanceof TimeoutFailure &&
+          receiver.maxAgeMs - (Date.now() - Date.parse(n.createdAt)) > 0;
         state.lastError = `notification ${n.seq}: ${e.message ?? String(err)}`;
+        if (windowOver) {
+          // Still within maxAge: the same notification again, after a chance to continue as new.
+          if (workflowInfo().continueAsNewSuggested || thisRun >= (input.maxPerRun ?? 200)) {
+            await condition(allHandlersFinished);
+            await continueAsNew<typeof notifierWorkflow>({
+              receiver,
+              state,
+              ...(input.maxPerRun ? { maxPerRun: input.maxPerRun } : {}),
+            });
+          }
+          thisRun++;
+          continue;
+        }
+        // Past maxAge, or refused for good: recorded, and the queue moves on.
+        state.dropped++;
       }
     }
     state.queue.shift();

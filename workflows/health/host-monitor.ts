@@ -25,6 +25,8 @@ export interface HostMonitorInput {
   state?: MonitorState;
   /** Reports per run before continuing as new; default MAX_REPORTS_PER_RUN (tests use fewer). */
   maxReportsPerRun?: number;
+  /** Samples the previous run had not forwarded yet when it continued as new. */
+  pending?: SampleBatch[];
 }
 
 export { hostReportSignal, monitorStateQuery };
@@ -44,9 +46,9 @@ export async function hostMonitorWorkflow(input: HostMonitorInput): Promise<void
     reports: 0,
   };
   let reportsThisRun = 0;
-  let pending = 0;
+  const outbox: SampleBatch[] = [...(input.pending ?? [])];
+  let pending = outbox.length;
   const subscribers = new Set(state.subscribers ?? []);
-  const outbox: SampleBatch[] = [];
 
   /** Forwards the reports' samples to every subscriber; one that is gone is dropped. */
   const forward = async (): Promise<void> => {
@@ -109,10 +111,13 @@ export async function hostMonitorWorkflow(input: HostMonitorInput): Promise<void
       reportsThisRun >= (input.maxReportsPerRun ?? MAX_REPORTS_PER_RUN) ||
       workflowInfo().continueAsNewSuggested
     ) {
+      // Reports that came in while samples were being forwarded go to the next run, which
+      // forwards them first: neither lost nor holding this run open.
       await continueAsNew<typeof hostMonitorWorkflow>({
         host: input.host,
         state,
         ...(input.maxReportsPerRun ? { maxReportsPerRun: input.maxReportsPerRun } : {}),
+        ...(outbox.length ? { pending: outbox } : {}),
       });
     }
   }

@@ -2,6 +2,8 @@
 // groupWait / groupInterval / repeatInterval, silences (also ones that end on resolve),
 // acknowledgements that stop repeats, inhibition, and the webhook payload of every
 // notification. The alerts manager workflow keeps a DispatchState and calls these functions.
+// Over 400 lines on purpose: grouping, silences, inhibition and the payload are one state
+// machine over one state; split up, each part would need the others' internals.
 import { expandTemplate, fingerprint, labelSetString, matchesAll, formatMatcher } from './labels';
 import type { Ack, Alert, InhibitRule, Notification, Route, Silence, WebhookPayload } from './types';
 
@@ -9,10 +11,19 @@ export interface DispatchConfig {
   routes: Route[];
   /** Where alerts that match no route go; null: nowhere. */
   defaultRoute: Route | null;
-  receivers: Record<string, { sendResolved: boolean }>;
+  receivers: Record<string, ReceiverDispatch>;
   inhibit: InhibitRule[];
   externalURL: string;
   generatorURL: string;
+}
+
+export interface ReceiverDispatch {
+  sendResolved: boolean;
+  /**
+   * Whether an acknowledgement stops the repeats to this receiver (default true). Not for an
+   * Alertmanager: it lets an alert that is not re-sent expire as resolved.
+   */
+  ackStopsRepeat?: boolean;
 }
 
 /** An alert as the manager tracks it: the delivered view, plus whether it is flapping. */
@@ -29,7 +40,10 @@ export interface GroupState {
   receiver: string;
   groupKey: string;
   groupLabels: Record<string, string>;
+  /** The route's position in the current config (-1: the default route). */
   route: number;
+  /** What the route is (receiver, matchers, groupBy): how a group finds its route after a reconfigure. */
+  routeSig: string;
   members: string[];
   nextFlushAt: number | null;
   lastFlushAt: number | null;
@@ -52,6 +66,8 @@ export function newDispatchState(): DispatchState {
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 /** Resolved alerts stay listed (`hactl alerts`) this long after they were delivered. */
 export const KEEP_RESOLVED_MS = 3_600_000;
+/** Ended silences stay listed (`hactl silence list --all`) this long, as in Alertmanager. */
+export const KEEP_ENDED_SILENCE_MS = 5 * 86_400_000;
 
 function routeKey(r: Route | null): string {
   return r && r.matchers.length ? `{}/{${r.matchers.map(formatMatcher).join(',')}}` : '{}';
@@ -72,8 +88,26 @@ export function routesFor(
   return out;
 }
 
+/** A route's identity across reconfigures: position does not count, what it does does. */
+export function routeSig(route: Route, index: number): string {
+  return JSON.stringify([
+    index === -1 ? 'default' : 'route',
+    route.receiver,
+    route.matchers.map(formatMatcher),
+    route.groupBy,
+  ]);
+}
+
+function groupId(sig: string, groupLabels: Record<string, string>): string {
+  return fingerprint({ route: sig, group: labelSetString(groupLabels) });
+}
+
+/** Timings for a group whose route cannot be found (never expected: reroute runs first). */
+const FALLBACK_TIMING = { groupWaitMs: 30_000, groupIntervalMs: 300_000, repeatIntervalMs: 14_400_000 };
+
 function routeOf(cfg: DispatchConfig, index: number): Route {
-  return index === -1 ? cfg.defaultRoute! : cfg.routes[index]!;
+  const r = index === -1 ? cfg.defaultRoute : cfg.routes[index];
+  return r ?? { matchers: [], receiver: '', groupBy: [], continue: false, ...FALLBACK_TIMING };
 }
 
 export function activeSilences(state: DispatchState, now: number): Silence[] {
@@ -88,26 +122,37 @@ export function silencedBy(state: DispatchState, labels: Record<string, string>,
     .map((s) => s.id);
 }
 
-/** Firing alerts that inhibit `a` (never itself). */
+/**
+ * Firing alerts that inhibit `a` (never itself). Events are never inhibited: a failover or a DR
+ * step happens because a host is down, and is told once. As in Alertmanager, an alert that
+ * matches both sides of a rule is not inhibited by another that matches both (two host-down
+ * rules of different severity do not hide each other).
+ */
 export function inhibitedBy(state: DispatchState, cfg: DispatchConfig, a: Alert): string[] {
   const out: string[] = [];
+  if (a.event) return out;
   for (const rule of cfg.inhibit) {
     if (!matchesAll(rule.target, a.labels)) continue;
+    const aIsSource = matchesAll(rule.source, a.labels);
     for (const src of Object.values(state.alerts)) {
-      if (src.fingerprint === a.fingerprint || src.status !== 'firing') continue;
+      if (src.fingerprint === a.fingerprint || src.status !== 'firing' || src.event) continue;
       if (!matchesAll(rule.source, src.labels)) continue;
+      if (aIsSource && matchesAll(rule.target, src.labels)) continue;
       if (rule.equal.every((l) => (src.labels[l] ?? '') === (a.labels[l] ?? ''))) out.push(src.fingerprint);
     }
   }
   return out;
 }
 
-/** What the receiver would see now: hidden (silenced, inhibited) alerts are null. */
+/**
+ * What the receiver would see now: hidden (silenced, inhibited) firing alerts are null. A
+ * resolve is never hidden: a receiver that was told an alert fired is told it resolved.
+ */
 function visible(state: DispatchState, cfg: DispatchConfig, fp: string, now: number): Seen | null {
   const a = state.alerts[fp];
   if (!a) return null;
-  if (silencedBy(state, a.labels, now).length || inhibitedBy(state, cfg, a).length) return null;
   if (a.status === 'resolved') return 'resolved';
+  if (silencedBy(state, a.labels, now).length || inhibitedBy(state, cfg, a).length) return null;
   return a.flapping ? 'flapping' : 'firing';
 }
 
@@ -151,9 +196,25 @@ export function putAlert(
     if (s.untilResolved && matchesAll(s.matchers, a.labels) && !s.silenced.includes(fp)) s.silenced.push(fp);
   }
   const changed = !prev || prev.status !== a.status || prev.flapping !== a.flapping;
+  fileAlert(state, cfg, a, changed, now);
+  // Firing or resolving may inhibit or free other alerts.
+  if (changed && cfg.inhibit.some((r) => matchesAll(r.source, a.labels))) touchAll(state, cfg, now);
+  if (a.status === 'resolved') endUntilResolved(state, cfg, now);
+  return a;
+}
+
+/** Puts an alert into the groups of its routes (a new group waits groupWait). */
+function fileAlert(
+  state: DispatchState,
+  cfg: DispatchConfig,
+  a: TrackedAlert,
+  changed: boolean,
+  now: number,
+): void {
   for (const { index, route } of routesFor(cfg, a.labels)) {
     const groupLabels = Object.fromEntries(route.groupBy.map((l) => [l, a.labels[l] ?? '']));
-    const id = `${index}:${route.receiver}:${labelSetString(groupLabels)}`;
+    const sig = routeSig(route, index);
+    const id = groupId(sig, groupLabels);
     let g = state.groups[id];
     if (!g) {
       g = {
@@ -162,6 +223,7 @@ export function putAlert(
         groupKey: `${routeKey(index === -1 ? null : route)}:${labelSetString(groupLabels)}`,
         groupLabels,
         route: index,
+        routeSig: sig,
         members: [],
         nextFlushAt: now + route.groupWaitMs,
         lastFlushAt: null,
@@ -170,13 +232,51 @@ export function putAlert(
       };
       state.groups[id] = g;
     }
-    if (!g.members.includes(fp)) g.members.push(fp);
-    if (changed) touch(g, route, now);
+    const added = !g.members.includes(a.fingerprint);
+    if (added) g.members.push(a.fingerprint);
+    if (changed || added) touch(g, route, now);
   }
-  // Firing or resolving may inhibit or free other alerts.
-  if (changed && cfg.inhibit.some((r) => matchesAll(r.source, a.labels))) touchAll(state, cfg, now);
-  if (a.status === 'resolved') endUntilResolved(state, cfg, now);
-  return a;
+}
+
+/**
+ * After the routes changed: groups find their route by what it is (not where it is in the
+ * list); groups whose route is gone are dropped; alerts leave groups their routes no longer
+ * reach and join the ones they now reach (a new receiver gets them after its groupWait). What a
+ * receiver was already told is kept, so a reconfigure alone notifies nobody twice.
+ */
+export function reroute(state: DispatchState, cfg: DispatchConfig, now: number): void {
+  const index = new Map<string, number>();
+  cfg.routes.forEach((r, i) => {
+    const sig = routeSig(r, i);
+    if (!index.has(sig)) index.set(sig, i);
+  });
+  if (cfg.defaultRoute) index.set(routeSig(cfg.defaultRoute, -1), -1);
+  const want = new Map<string, Set<string>>();
+  for (const a of Object.values(state.alerts)) {
+    if (a.event) continue;
+    for (const { index: i, route } of routesFor(cfg, a.labels)) {
+      const id = groupId(
+        routeSig(route, i),
+        Object.fromEntries(route.groupBy.map((l) => [l, a.labels[l] ?? ''])),
+      );
+      if (!want.has(id)) want.set(id, new Set());
+      want.get(id)!.add(a.fingerprint);
+    }
+  }
+  for (const g of Object.values(state.groups)) {
+    const i = index.get(g.routeSig);
+    if (i === undefined) {
+      delete state.groups[g.id];
+      continue;
+    }
+    g.route = i;
+    g.receiver = routeOf(cfg, i).receiver;
+    g.members = g.members.filter((fp) => state.alerts[fp]?.event || want.get(g.id)?.has(fp));
+    if (g.members.length === 0) delete state.groups[g.id];
+  }
+  for (const a of Object.values(state.alerts)) {
+    if (a.status === 'firing' && !a.event) fileAlert(state, cfg, a, false, now);
+  }
 }
 
 /** Ends --until-resolved silences whose silenced alerts have all resolved. */
@@ -252,10 +352,16 @@ export function flushDue(state: DispatchState, cfg: DispatchConfig, now: number)
       touchAll(state, cfg, now);
     }
   }
+  // Ended silences are forgotten after a while, so that the state does not grow for ever.
+  state.silences = state.silences.filter(
+    (s) => s.expiredAt === null || now - Date.parse(s.expiredAt) < KEEP_ENDED_SILENCE_MS,
+  );
   for (const g of Object.values(state.groups)) {
     if (g.nextFlushAt === null || g.nextFlushAt > now) continue;
     const route = routeOf(cfg, g.route);
     const sendResolved = cfg.receivers[g.receiver]?.sendResolved ?? true;
+    const acked = (fp: string): boolean =>
+      (cfg.receivers[g.receiver]?.ackStopsRepeat ?? true) && state.acks[fp] !== undefined;
     const include: Array<{ alert: TrackedAlert; seen: Seen }> = [];
     let changed = false;
     for (const fp of g.members) {
@@ -276,7 +382,7 @@ export function flushDue(state: DispatchState, cfg: DispatchConfig, now: number)
     const repeat =
       g.lastSentAt !== null &&
       now - g.lastSentAt >= route.repeatIntervalMs &&
-      firing.some((x) => !state.acks[x.alert.fingerprint]);
+      firing.some((x) => !acked(x.alert.fingerprint));
     g.lastFlushAt = now;
     if ((changed || repeat) && include.length > 0) {
       // Alertmanager's words for why (notification_reason).
@@ -298,19 +404,28 @@ export function flushDue(state: DispatchState, cfg: DispatchConfig, now: number)
         seq: state.seq,
         createdAt: new Date(now).toISOString(),
         receiver: g.receiver,
+        repeatIntervalMs: route.repeatIntervalMs,
         payload: webhookPayload(cfg, g, include, reason),
       });
       g.lastSentAt = now;
     }
-    // What the receiver knows now; resolved and one-off alerts leave the group once told.
+    // What the receiver knows now; resolved and one-off alerts leave the group once told. A
+    // firing alert hidden since (silenced, inhibited) keeps what the receiver was last told,
+    // so that its resolve is still told.
+    const before = g.sent;
     g.sent = {};
     for (const x of firing) if (!x.alert.event) g.sent[x.alert.fingerprint] = x.seen;
+    for (const fp of g.members) {
+      const a = state.alerts[fp];
+      if (a && !a.event && a.status === 'firing' && g.sent[fp] === undefined && before[fp] !== undefined)
+        g.sent[fp] = before[fp];
+    }
     g.members = g.members.filter((fp) => {
       const a = state.alerts[fp];
       if (!a || a.event) return false;
       return a.status === 'firing';
     });
-    const unacked = g.members.some((fp) => visible(state, cfg, fp, now) !== null && !state.acks[fp]);
+    const unacked = g.members.some((fp) => visible(state, cfg, fp, now) !== null && !acked(fp));
     g.nextFlushAt = unacked && g.lastSentAt !== null ? g.lastSentAt + route.repeatIntervalMs : null;
     if (g.members.length === 0) delete state.groups[g.id];
   }

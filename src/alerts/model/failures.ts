@@ -9,8 +9,11 @@ export const ALERTS_FAILURES = {
   invalidRequest: 'InvalidRequest',
 } as const;
 
+/**
+ * Refusals that no retry can change. A missing secret is not one of them: it is retried (until
+ * the receiver's maxAge), so that setting it on the worker lets the notification through.
+ */
 export const ALERTS_NON_RETRYABLE: readonly string[] = [
-  ALERTS_FAILURES.secretMissing,
   ALERTS_FAILURES.commandNotFound,
   ALERTS_FAILURES.receiverRejected,
 ];

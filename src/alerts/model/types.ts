@@ -173,5 +173,7 @@ export interface Notification {
   seq: number;
   createdAt: string;
   receiver: string;
+  /** The route's repeatInterval: an Alertmanager receiver keeps firing alerts alive past it. */
+  repeatIntervalMs: number;
   payload: WebhookPayload;
 }
