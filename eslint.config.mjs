@@ -78,6 +78,16 @@ export default tseslint.config(
                 from: `./src/${cap}`,
                 message: 'platform code must not name a capability; go through src/registry.ts',
               },
+              {
+                target: './src/platform',
+                from: `./workflows/${cap}`,
+                message: 'platform code must not name a capability; go through src/registry.ts',
+              },
+              {
+                target: './src/platform',
+                from: `./activities/${cap}`,
+                message: 'platform code must not name a capability; go through src/registry.ts',
+              },
               { target: './src/core', from: `./src/${cap}`, message: 'core is below every capability' },
               { target: './activities/shared', from: `./activities/${cap}` },
               { target: './workflows/shared', from: `./workflows/${cap}` },

@@ -1,5 +1,7 @@
 // Restores and drills: checks on the host, extraction into a staging directory, the swap (the
 // commit point), cleanup after cancellation, and drills that extract into scratch and check.
+// Over 400 lines on purpose: extraction, the swap and its recovery share the journal protocol,
+// and reading them side by side is how their crash windows are checked.
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, renameSync, statfsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';

@@ -94,3 +94,5 @@ export async function collectStatus(
 
 /** Failure types of workflows that mean bad input (exit 2), from every capability. */
 export const BAD_INPUT_FAILURES: readonly string[] = CAPABILITIES.flatMap((c) => c.failures.badInput);
+/** Failure types that retrying cannot fix, from every capability: the CLI says so. */
+export const NON_RETRYABLE_FAILURES: readonly string[] = CAPABILITIES.flatMap((c) => c.failures.nonRetryable);

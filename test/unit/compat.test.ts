@@ -37,8 +37,16 @@ describe('compatibility with the previous release', () => {
     const file = configs[name]!;
     const cfg = parseConfig(readFileSync(file, 'utf8'), path.join('/srv/ha/config', path.basename(file)));
     const now = desiredState(cfg).map((d) => ({ type: d.type, id: d.id, kind: d.kind, hash: d.hash }));
-    // Everything the previous release created is unchanged; new capabilities may add objects.
-    expect(now).toEqual(expect.arrayContaining(fixture.desired[name]!));
+    // Everything the previous release created is unchanged, and its capabilities create nothing
+    // more; only capabilities it did not have (their own ID prefixes) may add objects.
+    const previousCaps = CAPABILITIES.filter((c) =>
+      fixture.workflowTypes.some((t) => c.workflowTypes.includes(t)),
+    );
+    const ownedBefore = (id: string): boolean =>
+      previousCaps.some((c) => c.ownedIdPrefixes.some((p) => id.startsWith(p)));
+    expect(now.filter((d) => ownedBefore(d.id))).toEqual(fixture.desired[name]!);
+    const added = now.filter((d) => !ownedBefore(d.id)).map((d) => d.id);
+    expect(added.every((id) => !fixture.desired[name]!.some((d) => d.id === id))).toBe(true);
   });
 
   it('keeps memo keys, search attributes and task queues', () => {

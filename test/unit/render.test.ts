@@ -24,6 +24,8 @@ import {
   summariseConfig,
 } from '../../src/platform/registry-api';
 import { renderStatus } from '../../src/platform/status';
+import { renderAlerts, renderAlertsStatus, renderSilences } from '../../src/alerts/cli/render';
+import type { AlertView } from '../../workflows/alerts/messages';
 
 describe('formatting', () => {
   it.each([
@@ -298,5 +300,100 @@ describe('status, hosts and apply output', () => {
   it('config validate: the hosts and each section in a line', () => {
     const cfg = parseConfig('version: 1\nhosts:\n  - name: alpha\n', 'x.yml');
     expect(summariseConfig('x.yml', cfg)).toBe('x.yml: ok (1 host(s): alpha; health off)');
+  });
+});
+
+describe('alerts renders', () => {
+  const alert = (extra: Partial<AlertView>): AlertView => ({
+    fingerprint: '0123456789abcdef',
+    labels: {
+      alertname: 'DiskFull',
+      host: 'alpha',
+      severity: 'warning',
+      ha_metric: 'fs.used_percent',
+      mount: '/',
+    },
+    annotations: {},
+    status: 'firing',
+    state: 'firing',
+    startsAt: '2026-11-27T10:00:00.000Z',
+    endsAt: null,
+    value: 93.456,
+    flapping: false,
+    silencedBy: [],
+    inhibitedBy: [],
+    ack: null,
+    updatedAt: '2026-11-27T10:00:00.000Z',
+    ...extra,
+  });
+
+  it('lists firing before pending before resolved, with extra labels, value and notes', () => {
+    const lines = renderAlerts([
+      alert({
+        state: 'resolved',
+        status: 'resolved',
+        endsAt: '2026-11-27T11:00:00.000Z',
+        labels: { alertname: 'Old', host: 'b' },
+      }),
+      alert({ state: 'pending', labels: { alertname: 'MemHigh', host: 'b' }, value: null }),
+      alert({
+        flapping: true,
+        silencedBy: ['s1'],
+        ack: { fingerprint: 'x', by: 'ops', at: '', comment: '' },
+      }),
+    ]);
+    expect(lines[0]).toMatch(/^STATE\s+ALERT\s+HOST\s+SEVERITY\s+VALUE\s+SINCE\s+FINGERPRINT\s+NOTE$/);
+    expect(lines[1]).toMatch(
+      /^firing\s+DiskFull \{mount=\/\}\s+alpha\s+warning\s+93\.46\s+2026-11-27T10:00:00\.000Z\s+0123456789abcdef\s+flapping; silenced \(s1\); acked by ops$/,
+    );
+    expect(lines[2]).toMatch(/^pending\s+MemHigh\s+b\s+-\s+-\s/);
+    expect(lines[3]).toMatch(/^resolved\s+Old\s+b\s+-\s+93\.46\s+resolved 2026-11-27T11:00:00\.000Z/);
+    expect(renderAlerts([])).toEqual(['No alerts.']);
+  });
+
+  it('lists silences with their end, author and state', () => {
+    const lines = renderSilences([
+      {
+        id: 'ab12cd34',
+        matchers: [{ name: 'host', op: '=~', value: 'db.*' }],
+        startsAt: '2026-11-27T10:00:00.000Z',
+        endsAt: '2026-11-27T12:00:00.000Z',
+        createdBy: 'ops',
+        comment: 'kernel update',
+        untilResolved: true,
+        silenced: [],
+        expiredAt: null,
+      },
+    ]);
+    expect(lines[1]).toMatch(
+      /^ab12cd34\s+host=~"db\.\*"\s+2026-11-27T12:00:00\.000Z or on resolve\s+ops\s+active\s+kernel update$/,
+    );
+    expect(renderSilences([])).toEqual(['No silences.']);
+  });
+
+  it('the status section: a count line, the firing alerts, then each receiver', () => {
+    expect(renderAlertsStatus(null)).toEqual([]);
+    expect(renderAlertsStatus({ firing: [], pending: 2, silences: 1, receivers: [] })).toEqual([
+      'ALERTS: none firing (2 pending, 1 active silence(s))',
+    ]);
+    const lines = renderAlertsStatus({
+      firing: [alert({})],
+      pending: 0,
+      silences: 0,
+      receivers: [
+        {
+          receiver: 'hook',
+          queued: 3,
+          delivered: 10,
+          dropped: 1,
+          lastDeliveredAt: null,
+          lastError: 'hook: 503',
+        },
+      ],
+    });
+    expect(lines[0]).toBe('ALERTS: 1 firing, 0 pending, 0 active silence(s)');
+    expect(lines[2]).toMatch(/^firing\s+DiskFull/);
+    expect(lines.at(-2)).toMatch(/^RECEIVER\s+QUEUED\s+DELIVERED\s+DROPPED\s+LAST DELIVERED\s+LAST ERROR$/);
+    expect(lines.at(-1)).toMatch(/^hook\s+3\s+10\s+1\s+-\s+hook: 503$/);
   });
 });

@@ -1,6 +1,8 @@
 // The restore's guards and its commit point, in process on real files (and real mounts: these
 // tests mount tmpfs and bind mounts, so they need root, which CI has): real paths, mount
 // points, free space, the target's lock, cancellation mid-extraction, a failed swap.
+// Over 400 lines on purpose: one real backup is made once and every guard and crash point is
+// checked against it.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {

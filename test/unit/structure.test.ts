@@ -92,3 +92,23 @@ describe('the registry', () => {
       for (const [q, other] of all) if (owner !== other) expect(p.startsWith(q)).toBe(false);
   });
 });
+
+describe('file sizes', () => {
+  it('no source or test file passes 400 lines without a comment that says why', () => {
+    const long: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+        const rel = path.join(dir, e.name);
+        if (e.isDirectory()) walk(rel);
+        else if (e.name.endsWith('.ts')) {
+          const text = readFileSync(path.join(ROOT, rel), 'utf8');
+          if (text.split('\n').length > 400 && !/Over 400 lines on purpose: \S/.test(text)) long.push(rel);
+        }
+      }
+    };
+    for (const d of ['src', 'workflows', 'activities', 'test', 'bench', 'scripts']) {
+      if (existsSync(path.join(ROOT, d))) walk(d);
+    }
+    expect(long).toEqual([]);
+  });
+});

@@ -146,13 +146,15 @@ describe('backupWorkflow (mocked activities)', () => {
     const m = mocks({ step: 'archive', hook: 'start-app' });
     const err = await run(spec(unique('host')), m).catch((e: unknown) => e);
     expect(innermost(err)).toBe('archive exploded');
-    expect(m.calls).toEqual(['pre:stop-app', 'archive', 'post:start-app']);
+    // The post-hook after the failed one still runs: each undoes something.
+    expect(m.calls).toEqual(['pre:stop-app', 'archive', 'post:start-app', 'post:notify']);
   });
 
-  it('a failing post-hook with onError: fail fails an otherwise good backup', async () => {
+  it('a failing post-hook with onError: fail fails an otherwise good backup; the others still run', async () => {
     const m = mocks({ hook: 'start-app' });
     const err = await run(spec(unique('host')), m).catch((e: unknown) => e);
     expect(innermost(err)).toBe('post:start-app failed');
+    expect(m.calls.filter((c) => c.startsWith('post:'))).toEqual(['post:start-app', 'post:notify']);
   });
 
   it('a failed pre-hook skips the archive but still runs the post-hooks', async () => {

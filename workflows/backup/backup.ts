@@ -65,10 +65,20 @@ export async function backupWorkflow(input: BackupWorkflowInput): Promise<Backup
   };
 
   const hooks: HookResult[] = [];
+  // Pre-hooks stop at the first that fails (the backup does not go on). Post-hooks each undo
+  // something (start the app, unfreeze the filesystem), so every one of them runs; the first
+  // failure is the one reported.
   const runHooks = async (phase: 'pre' | 'post'): Promise<void> => {
+    let first: unknown;
     for (const [index, hook] of spec.hooks[phase].entries()) {
-      hooks.push(await acts.hook(hook.timeoutMs).backupRunHook({ set: spec.set, phase, index, hook }));
+      try {
+        hooks.push(await acts.hook(hook.timeoutMs).backupRunHook({ set: spec.set, phase, index, hook }));
+      } catch (err) {
+        if (phase === 'pre') throw err;
+        first ??= err;
+      }
     }
+    if (first !== undefined) throw first;
   };
 
   let result: BackupResult | undefined;

@@ -86,7 +86,7 @@ export async function restoreWorkflow(input: RestoreWorkflowInput): Promise<Rest
     await CancellationScope.nonCancellable(() => backupRestoreAbandon(req)).catch(() => undefined);
     // The activity's message says what is where (rolled back, or kept for a person to decide).
     let cause = err as { cause?: unknown; message?: string };
-    while (cause.cause) cause = cause.cause as typeof cause;
+    while (cause.cause) cause = cause.cause;
     state('failed', `the swap into ${staged.target} failed: ${cause.message ?? String(err)}`);
     throw err;
   }

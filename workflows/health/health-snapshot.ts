@@ -11,6 +11,7 @@ import {
 import type { HealthActivities } from '../../activities/health';
 import { hostTaskQueue } from '../../src/core/names';
 import { HEALTH_IDS } from '../../src/health/model/ids';
+import { HEALTH_FAILURES } from '../../src/health/model/failures';
 import type { HealthSnapshotInput, HealthSnapshotResult, HostReport } from '../../src/health/model/types';
 import { hostReportSignal } from './messages';
 
@@ -24,7 +25,10 @@ function describeFailure(err: unknown): { reason: 'timeout' | 'error'; error: st
 
 export async function healthSnapshotWorkflow(input: HealthSnapshotInput): Promise<HealthSnapshotResult> {
   if (!Array.isArray(input?.hosts))
-    throw ApplicationFailure.nonRetryable('input.hosts must be a list of host names', 'BadInput');
+    throw ApplicationFailure.nonRetryable(
+      'input.hosts must be a list of host names',
+      HEALTH_FAILURES.badInput,
+    );
   const startedAt = new Date(workflowInfo().startTime).toISOString();
   setCurrentDetails(`collecting from ${input.hosts.length} host(s)`);
 

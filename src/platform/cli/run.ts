@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import { BadInput, OperationFailed } from '../../core/errors';
 import { listLiveHosts } from '../hosts';
-import { BAD_INPUT_FAILURES } from '../registry-api';
+import { BAD_INPUT_FAILURES, NON_RETRYABLE_FAILURES } from '../registry-api';
 import { printJson, printLines } from './context';
 
 /** The innermost failure's message; a host that never picked the work up is named. */
@@ -24,7 +24,9 @@ export function workflowError(err: unknown, what: string, host?: string): Error 
   if (!(err instanceof WorkflowFailedError)) return err as Error;
   let e = err as { cause?: unknown; type?: string };
   while (e?.cause) e = e.cause;
-  const message = `${what} failed: ${failureMessage(err, host)}`;
+  // A refusal that no retry changes says so: running the same command again will not help.
+  const final = e?.type && NON_RETRYABLE_FAILURES.includes(e.type) ? ` (${e.type}: not retried)` : '';
+  const message = `${what} failed: ${failureMessage(err, host)}${final}`;
   return e?.type && BAD_INPUT_FAILURES.includes(e.type)
     ? new BadInput(message)
     : new OperationFailed(message);
