@@ -9,7 +9,7 @@ import { ensureRestic } from '../helpers/restic';
 import { ALERTMANAGER, ensureGoTool } from '../helpers/go-tools';
 import { CAPABILITIES } from '../../src/registry';
 import { workflowBundleOptions } from '../../src/platform/worker/modules';
-import { namespaceForFile, ROOT, STATE_FILE, TEST_DATA } from './shared';
+import { namespacesForFiles, ROOT, STATE_FILE, TEST_DATA } from './shared';
 import type { TestServerState } from './shared';
 
 function testFiles(dir: string): string[] {
@@ -45,7 +45,7 @@ export default async function globalSetup(): Promise<void> {
   } catch (err) {
     alertmanager = { error: (err as Error).message };
   }
-  const namespaces = testFiles(path.join(ROOT, 'dist', 'test')).map(namespaceForFile);
+  const namespaces = namespacesForFiles(testFiles(path.join(ROOT, 'dist', 'test')));
   const port = await freePort();
   const server = await startDevServer({
     bin: cli.path,
