@@ -5,6 +5,7 @@
 import { ALERTS_IDS, ALERTS_KIND } from './alerts/model/ids';
 import { BACKUP_IDS, BACKUP_KIND } from './backup/model/ids';
 import { HEALTH_IDS, HEALTH_KIND } from './health/model/ids';
+import { REDUNDANCY_IDS, REDUNDANCY_KIND } from './redundancy/model/ids';
 
 export { connectClient, TemporalUnreachable } from './platform/temporal/connection';
 export type { ConnectionFlags, ConnectedClient } from './platform/temporal/connection';
@@ -26,6 +27,7 @@ export const IDS = {
   ...BACKUP_IDS,
   alertsManager: ALERTS_IDS.manager,
   notifier: ALERTS_IDS.notifier,
+  service: REDUNDANCY_IDS.controller,
 };
 /** Values of the HaKind search attribute. */
 export const KIND = {
@@ -34,6 +36,7 @@ export const KIND = {
   alerts: ALERTS_KIND.manager,
   notify: ALERTS_KIND.notifier,
   alertsAdmin: ALERTS_KIND.admin,
+  redundancy: REDUNDANCY_KIND.controller,
 };
 
 // Health.
@@ -101,3 +104,28 @@ export type {
   SilenceRequest,
   AckRequest,
 } from '../workflows/alerts/messages';
+
+// Services (redundancy).
+export {
+  serviceNames,
+  serviceState,
+  listServices,
+  serviceHistory,
+  restartService,
+  scaleService,
+  pauseService,
+  ServiceNotFound,
+  ServiceRequestRefused,
+} from './redundancy/client';
+export type * from './redundancy/model/types';
+export type { RestartRequest, ScaleRequest, PauseRequest } from './redundancy/model/requests';
+export {
+  serviceQuery,
+  serviceHistoryQuery,
+  restartUpdate,
+  scaleUpdate,
+  pauseUpdate,
+  restartSignal,
+  scaleSignal,
+  pauseSignal,
+} from '../workflows/redundancy/messages';

@@ -5,10 +5,11 @@
 import { alerts } from './alerts';
 import { backup } from './backup';
 import { health } from './health';
+import { redundancy } from './redundancy';
 import type { Capability } from './platform/capability';
 import type { BaseConfig } from './platform/config/load';
 
-export const CAPABILITIES = [health, backup, alerts] as const;
+export const CAPABILITIES = [health, backup, alerts, redundancy] as const;
 
 type SectionOf<T> = T extends Capability<infer C> ? C : never;
 type Intersect<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;

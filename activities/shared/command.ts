@@ -70,6 +70,12 @@ export interface RunOptions {
   where: string;
   /** File descriptor that receives stdout (e.g. a spool file); otherwise stdout is captured. */
   stdoutFd?: number;
+  /**
+   * File descriptor that receives stderr; otherwise it is captured. A command that leaves a
+   * daemon behind (a service's start) needs both redirected: a daemon holding our pipe would
+   * keep the command "running" until its timeout.
+   */
+  stderrFd?: number;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   onStdout?: (bytes: number) => void;
@@ -88,7 +94,7 @@ export async function runCommand(cmd: CommandSpec, opts: RunOptions): Promise<Co
   const child = spawn(file, args, {
     env: { ...base, ...extra },
     cwd: cmd.cwd,
-    stdio: [opts.stdin !== undefined ? 'pipe' : 'ignore', opts.stdoutFd ?? 'pipe', 'pipe'],
+    stdio: [opts.stdin !== undefined ? 'pipe' : 'ignore', opts.stdoutFd ?? 'pipe', opts.stderrFd ?? 'pipe'],
     detached: true, // own process group, so a timeout kills everything it started
   });
   if (opts.stdin !== undefined && child.stdin) {

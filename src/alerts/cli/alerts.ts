@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { printJson, printLines, withClient } from '../../platform/cli/context';
 import { ackAlert, listAlerts } from '../client';
 import { renderAlerts } from './render';
-import { whoAmI } from './who';
+import { whoAmI } from '../../platform/cli/who';
 
 export function register(program: Command): Command {
   const alerts = program

@@ -8,7 +8,7 @@ import { addSilence, expireSilence, listAlerts } from '../client';
 import { parseMatcher } from '../model/labels';
 import type { Matcher } from '../model/types';
 import { renderSilences } from './render';
-import { whoAmI } from './who';
+import { whoAmI } from '../../platform/cli/who';
 
 function collectMatcher(value: string, prev: Matcher[] = []): Matcher[] {
   const m = parseMatcher(value);

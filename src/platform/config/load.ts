@@ -19,6 +19,8 @@ export interface HostConfig {
   name: string;
   description?: string;
   labels: Record<string, string>;
+  /** In maintenance: nothing new is placed there, and services move away from it. */
+  maintenance?: boolean;
 }
 
 /** What every config has, whatever capabilities there are. */
@@ -122,6 +124,7 @@ export function parseConfigWith(
     name: h.name,
     ...(h.description !== undefined ? { description: h.description } : {}),
     labels: h.labels ?? {},
+    ...(h.maintenance ? { maintenance: true } : {}),
   }));
   const ctx: SectionContext = { baseDir, hostNames, hosts };
   const values = sections.map((s) => s.normalise(raw[s.key], ctx));

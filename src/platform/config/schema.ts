@@ -43,6 +43,8 @@ export const hostSchema = z.strictObject({
   name: name(),
   description: z.string().optional(),
   labels: z.record(z.string(), z.string()).optional(),
+  /** Nothing new is placed on a host in maintenance, and services move away from it. */
+  maintenance: z.boolean().optional(),
 });
 
 /** `${ENV_NAME}` references are resolved on the host that runs the command, never here. */

@@ -1,4 +1,4 @@
-// Who does something, for the record of silences and acks: --by, else user@machine.
+// Who does something, for the record (silences, acks, service restarts): --by, else user@machine.
 import * as os from 'node:os';
 
 export function whoAmI(): string {

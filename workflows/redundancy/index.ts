@@ -1,0 +1,2 @@
+// Workflows of the redundancy capability, as the worker registers them.
+export { redundancyWorkflow } from './controller';
