@@ -12,10 +12,11 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { hostTaskQueue } from '../../src/core/names';
+import { hostTaskQueue, MEMO } from '../../src/core/names';
 import { SA_KEYS } from '../../src/core/search-attributes';
 import { decide, markFailed, markHealthy, markLost, serviceHealth } from '../../src/redundancy/model/decide';
 import { REDUNDANCY_FAILURES } from '../../src/redundancy/model/failures';
@@ -430,6 +431,8 @@ export async function redundancyWorkflow(input: RedundancyInput): Promise<void> 
   };
   const scale = (r: ScaleRequest): string => {
     state.scaledTo = r.instances;
+    // Drift from the config: the next `hactl apply` sees it and sends the config back.
+    upsertMemo({ [MEMO.configHash]: 'scaled by hand' });
     record('scaled', null, `${r.by || 'someone'} scaled to ${r.instances} instance(s) until the next apply`);
     changed();
     return `scaled to ${r.instances} (was ${spec.minInstances} in the config); the next hactl apply restores the config's value`;
