@@ -239,6 +239,36 @@ describe('redundancy controller (mocked hosts)', () => {
     );
   });
 
+  it('gives up only when told to (giveUpAfter); a manual restart revives it', async () => {
+    const f = fleet();
+    const s = spec({ minInstances: 1, maxInstances: 1, hosts: ['alpha'] });
+    s.restart.giveUpAfterMs = 1500;
+    f.failStart.add('alpha');
+    await withMockedActivities(
+      env,
+      f.hosts,
+      async (client) => {
+        const h = await start(client, { spec: s, maintenance: [] });
+        await waitFor(async () => (await h.query(serviceQuery)).instances[0]?.state === 'failed', {
+          timeoutMs: 20_000,
+        });
+        const hist = await h.query(serviceHistoryQuery);
+        expect(hist.find((e) => e.what === 'give-up')?.reason).toMatch(
+          /^alpha: failing for \S+ \(giveUpAfter 2s\); last: start of \S+ on alpha failed: exit 3$/,
+        );
+        const tries = f.calls.length;
+        await new Promise((r) => setTimeout(r, 2000));
+        expect(f.calls.length).toBe(tries); // no more attempts, and no new instance either
+        expect((await h.query(serviceQuery)).instances).toHaveLength(1);
+        f.failStart.delete('alpha');
+        await restartService(client, s.name, 'ann');
+        await waitFor(async () => (await h.query(serviceQuery)).health === 'healthy');
+        await h.terminate();
+      },
+      f.shared,
+    );
+  });
+
   it('a host whose worker stops answering: its instance moves, and is stopped there once it is back', async () => {
     const f = fleet();
     const s = spec();
