@@ -6,6 +6,7 @@ import { benchBackup, benchWorkDir, printBackup } from './backup';
 import { benchAlerts, printAlerts } from './alerts';
 import { benchCli, printCli } from './cli';
 import { benchHealth, printHealth } from './health';
+import { benchRedundancy, printRedundancy } from './redundancy';
 
 async function main(): Promise<number> {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -38,6 +39,13 @@ async function main(): Promise<number> {
     printAlerts(r);
     results.alerts = r;
     ok &&= r.latency.pass && r.evaluation.pass && r.burst.pass;
+  }
+  if (want('redundancy')) {
+    const r = await benchRedundancy();
+    console.log('');
+    printRedundancy(r);
+    results.redundancy = r;
+    ok &&= r.pass;
   }
   if (want('backup')) {
     const r = await benchBackup(benchWorkDir(path.join(__dirname, '..', '..', '.data', 'bench')));
