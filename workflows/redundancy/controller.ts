@@ -3,6 +3,8 @@
 // src/redundancy/model/decide.ts says what to do (restart in place, move, start, stop, give
 // up), and this workflow does it through host activities, recording each decision with its
 // reason. Long-running: it continues as new with its state.
+// Over 400 lines on purpose: the watches, the actions and the handlers all work on the one state
+// of the run (instances, busy set, orphans), which closures over it keep in one place.
 import {
   CancellationScope,
   condition,
@@ -468,6 +470,8 @@ export async function redundancyWorkflow(input: RedundancyInput): Promise<void> 
   onReconfigure<RedundancyInput>((next) => {
     spec = next.spec;
     maintenance = next.maintenance;
+    // Watches probe with the new spec from now on (restarted by the loop).
+    for (const id of [...watches.keys()]) stopWatch(id);
     if (state.scaledTo !== null)
       record('scaled', null, `apply restored ${spec.minInstances} instance(s) from the config`);
     state.scaledTo = null;
