@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { runProbe } from '../activities/redundancy/probes';
+import { runProbe } from '../activities/shared/probes';
 import { serviceState } from '../src/redundancy/client';
 import { ensureTemporalCli } from '../src/platform/temporal/cli-binary';
 import { freePort, startDevServer } from '../src/platform/temporal/dev-server';

@@ -11,7 +11,7 @@ import { REDUNDANCY_FAILURES } from '../../src/redundancy/model/failures';
 import type { ProbeSpec } from '../../src/redundancy/model/types';
 import { runCommand, showArgv } from '../shared/command';
 import { writeFileAtomic } from '../shared/fs';
-import { probeAll } from './probes';
+import { probeAll } from '../shared/probes';
 
 export interface ActInput {
   service: string;

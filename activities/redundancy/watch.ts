@@ -3,9 +3,9 @@
 // after `renewAfterMs`, unchanged). A sub-second interval therefore writes no workflow history
 // per probe; a dead worker shows as a missed heartbeat.
 import type { ProbeSpec, WatchResult } from '../../src/redundancy/model/types';
-import { countProbe, newCounter, verdict } from '../../src/redundancy/model/probe-state';
-import type { ProbeCounter } from '../../src/redundancy/model/probe-state';
-import { probeName, runProbe } from './probes';
+import { countProbe, newCounter, verdict } from '../../src/core/probe';
+import type { ProbeCounter } from '../../src/core/probe';
+import { probeName, runProbe } from '../shared/probes';
 
 export interface WatchInput {
   service: string;

@@ -1,7 +1,6 @@
 // The `services:` section: each service, where it may run, how many instances, how to start,
 // stop and check it on a host, its probes (Kubernetes' meanings and defaults) and its restart
 // ladder (restarts in place, then a move, with backoff; never giving up unless told to).
-import * as path from 'node:path';
 import { z } from 'zod';
 import type { CommandSpec } from '../core/command';
 import { DURATION_LIMITS, durationMs, formatDuration } from '../core/duration';
@@ -9,45 +8,13 @@ import type { ConfigSection, HostConfig, SectionContext } from '../platform/conf
 import type { IssueCollector } from '../platform/config/issues';
 import { checkHostRef, checkShellCommands, isObj, items, ms, uniqueNames } from '../platform/config/rules';
 import type { Obj } from '../platform/config/rules';
-import { commandFields, duration, name, stringWithRefs } from '../platform/config/schema';
+import { checkProbes, commandSpec, probeSchema, probeSpec } from '../platform/config/probe';
+import { commandFields, duration, name } from '../platform/config/schema';
 import type { PathSegment } from '../platform/config/yaml';
 import { MAX_INSTANCES } from './model/requests';
-import type { ProbeSpec, ProbeTiming, ServiceSpec } from './model/types';
+import type { ServiceSpec } from './model/types';
 
 const commandSchema = z.strictObject(commandFields('30s'));
-
-const timing = {
-  interval: duration({ min: 100, limit: DURATION_LIMITS.probeInterval }).default('10s'),
-  timeout: duration({ min: 100, limit: DURATION_LIMITS.probeInterval }).default('1s'),
-  failureThreshold: z.number().int().min(1).max(1000).default(3),
-  successThreshold: z.number().int().min(1).max(1000).default(1),
-  initialDelay: duration({ limit: DURATION_LIMITS.probeInterval }).default('0s'),
-};
-
-export const probeSchema = z.discriminatedUnion(
-  'type',
-  [
-    z.strictObject({
-      type: z.literal('http'),
-      url: stringWithRefs().regex(/^https?:\/\/\S+$/, { error: 'url must be an http(s) URL' }),
-      /** One status or a list; default any 2xx or 3xx. */
-      expectStatus: z
-        .union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)])
-        .optional(),
-      bodyContains: z.string().min(1).optional(),
-      ...timing,
-    }),
-    z.strictObject({
-      type: z.literal('tcp'),
-      address: stringWithRefs().regex(/^(\[[^\]]+\]|[^:\s]*):(\d+|\$\{[A-Za-z_][A-Za-z0-9_]*\})$/, {
-        error: 'address is host:port, e.g. 127.0.0.1:5432',
-      }),
-      ...timing,
-    }),
-    z.strictObject({ type: z.literal('command'), ...commandFields('10s'), ...timing }),
-  ],
-  { error: 'a probe needs a type: http, tcp or command' },
-);
 
 export const serviceSchema = z.strictObject({
   name: name(),
@@ -97,20 +64,9 @@ export const serviceSchema = z.strictObject({
 });
 
 type RawService = z.infer<typeof serviceSchema>;
-type RawCommand = z.infer<typeof commandSchema>;
 
 export interface ServiceConfig {
   spec: ServiceSpec;
-}
-
-function command(raw: RawCommand, baseDir: string): CommandSpec {
-  return {
-    argv: raw.argv,
-    timeoutMs: durationMs(raw.timeout),
-    env: raw.env ?? {},
-    shell: raw.shell,
-    ...(raw.cwd !== undefined ? { cwd: path.resolve(baseDir, raw.cwd) } : {}),
-  };
 }
 
 function systemctl(verb: string[], unit: string): CommandSpec {
@@ -126,52 +82,16 @@ export function serviceHosts(raw: RawService['hosts'], hosts: readonly HostConfi
     .map((h) => h.name);
 }
 
-function probeTiming(p: {
-  interval: string;
-  timeout: string;
-  failureThreshold: number;
-  successThreshold: number;
-  initialDelay: string;
-}): ProbeTiming {
-  return {
-    intervalMs: durationMs(p.interval),
-    timeoutMs: durationMs(p.timeout),
-    failureThreshold: p.failureThreshold,
-    successThreshold: p.successThreshold,
-    initialDelayMs: durationMs(p.initialDelay),
-  };
-}
-
-function probe(raw: RawService['probes'][number], baseDir: string): ProbeSpec {
-  if (raw.type === 'http') {
-    const expect =
-      raw.expectStatus === undefined
-        ? []
-        : Array.isArray(raw.expectStatus)
-          ? raw.expectStatus
-          : [raw.expectStatus];
-    return {
-      type: 'http',
-      url: raw.url,
-      expectStatus: expect,
-      bodyContains: raw.bodyContains ?? null,
-      ...probeTiming(raw),
-    };
-  }
-  if (raw.type === 'tcp') return { type: 'tcp', address: raw.address, ...probeTiming(raw) };
-  return { type: 'command', command: command(raw, baseDir), ...probeTiming(raw) };
-}
-
 function service(raw: RawService, ctx: SectionContext): ServiceConfig {
   const unit = raw.systemd;
-  const start = raw.start ? command(raw.start, ctx.baseDir) : systemctl(['start'], unit!);
-  const stop = raw.stop ? command(raw.stop, ctx.baseDir) : systemctl(['stop'], unit!);
+  const start = raw.start ? commandSpec(raw.start, ctx.baseDir) : systemctl(['start'], unit!);
+  const stop = raw.stop ? commandSpec(raw.stop, ctx.baseDir) : systemctl(['stop'], unit!);
   const status = raw.status
-    ? command(raw.status, ctx.baseDir)
+    ? commandSpec(raw.status, ctx.baseDir)
     : unit
       ? systemctl(['is-active', '--quiet'], unit)
       : null;
-  const probes = raw.probes.map((p) => probe(p, ctx.baseDir));
+  const probes = raw.probes.map((p) => probeSpec(p, ctx.baseDir));
   // Without probes, the status command is the probe (with Kubernetes' default timing).
   if (!probes.length && status)
     probes.push({
@@ -234,19 +154,7 @@ function checkServices(doc: Obj, issues: IssueCollector, ctx: SectionContext): v
       at,
       issues,
     );
-    if (Array.isArray(item.probes)) {
-      checkShellCommands(item.probes, [...at, 'probes'], issues);
-      item.probes.forEach((p, i) => {
-        if (!isObj(p)) return;
-        const interval = ms(p.interval) ?? 10_000;
-        const timeout = ms(p.timeout) ?? 1000;
-        if (timeout > interval)
-          issues.add(
-            [...at, 'probes', i, 'timeout'],
-            `timeout ${formatDuration(timeout)} is longer than interval ${formatDuration(interval)}`,
-          );
-      });
-    }
+    checkProbes(item.probes, [...at, 'probes'], issues);
     const r = item.restart;
     if (isObj(r) && isObj(r.backoff)) {
       const a = ms(r.backoff.initial);

@@ -11,7 +11,7 @@ import {
   serviceHealth,
 } from '../../src/redundancy/model/decide';
 import type { DecideInput } from '../../src/redundancy/model/decide';
-import { countProbe, newCounter, verdict } from '../../src/redundancy/model/probe-state';
+import { countProbe, newCounter, verdict } from '../../src/core/probe';
 import { checkPause, checkRestart, checkScale } from '../../src/redundancy/model/requests';
 import type { HostLoad, Instance, ServiceSpec } from '../../src/redundancy/model/types';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startInstance, stopInstance } from '../../activities/redundancy/act';
-import { runProbe } from '../../activities/redundancy/probes';
+import { runProbe } from '../../activities/shared/probes';
 import { watchInstance } from '../../activities/redundancy/watch';
 import type { ProbeSpec, ProbeTiming } from '../../src/redundancy/model/types';
 

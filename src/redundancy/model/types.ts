@@ -1,30 +1,9 @@
 // Types of the redundancy capability: plain JSON, shared by the config, the controller workflow,
 // the host activities and the CLI. Pure.
 import type { CommandSpec } from '../../core/command';
+import type { ProbeSpec, ProbeTiming } from '../../core/probe';
 
-/** Kubernetes' probe timing, with its defaults (period 10s, timeout 1s, failure threshold 3). */
-export interface ProbeTiming {
-  intervalMs: number;
-  timeoutMs: number;
-  /** Consecutive failures before a healthy instance counts as unhealthy. */
-  failureThreshold: number;
-  /** Consecutive successes before an unhealthy (or starting) instance counts as healthy. */
-  successThreshold: number;
-  /** Time after a start before the first probe. */
-  initialDelayMs: number;
-}
-
-export type ProbeSpec =
-  | ({
-      type: 'http';
-      /** May hold ${ENV} references, resolved on the host. */
-      url: string;
-      /** Accepted status codes; empty = any 2xx or 3xx (Kubernetes' rule). */
-      expectStatus: number[];
-      bodyContains: string | null;
-    } & ProbeTiming)
-  | ({ type: 'tcp'; /** host:port, may hold ${ENV} references. */ address: string } & ProbeTiming)
-  | ({ type: 'command'; command: CommandSpec } & ProbeTiming);
+export type { ProbeSpec, ProbeTiming };
 
 export interface RestartPolicy {
   /** Restarts in place allowed within `windowMs` before the instance moves to another host. */

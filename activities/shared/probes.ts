@@ -3,8 +3,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
-import type { ProbeSpec } from '../../src/redundancy/model/types';
-import { resolveRefs, runCommand } from '../shared/command';
+import type { ProbeSpec } from '../../src/core/probe';
+import { resolveRefs, runCommand } from './command';
 
 export interface ProbeContext {
   host: string;
