@@ -6,7 +6,7 @@ import type { HostLoad, WatchResult } from '../../src/redundancy/model/types';
 import { cancellationSignal, heartbeat, withHeartbeats } from '../shared/heartbeat';
 import { startInstance, stopInstance, instanceEnv } from './act';
 import type { ActInput, StartOutcome } from './act';
-import { hostLoads } from './loads';
+import { hostLoads } from '../shared/host-loads';
 import { watchInstance } from './watch';
 import type { WatchInput } from './watch';
 

@@ -67,3 +67,14 @@ export interface HealthSnapshotResult {
   up: string[];
   down: string[];
 }
+
+/** What placement (services) and target selection (failover) see of a host: its latest snapshot. */
+export interface HostLoad {
+  host: string;
+  /** False when the host's monitor says down. */
+  up: boolean;
+  maintenance: boolean;
+  /** CPU busy % and memory used %, null when unknown. */
+  cpu: number | null;
+  memory: number | null;
+}

@@ -2,6 +2,7 @@
 // the host activities and the CLI. Pure.
 import type { CommandSpec } from '../../core/command';
 import type { ProbeSpec, ProbeTiming } from '../../core/probe';
+import type { HostLoad } from '../../health/model/types';
 
 export type { ProbeSpec, ProbeTiming };
 
@@ -65,16 +66,7 @@ export interface Instance {
   lastReason: string;
 }
 
-/** What the placement sees of a host: the latest health snapshot. */
-export interface HostLoad {
-  host: string;
-  /** False when the host's monitor says down (or its worker does not answer). */
-  up: boolean;
-  maintenance: boolean;
-  /** CPU busy % and memory used %, null when unknown. */
-  cpu: number | null;
-  memory: number | null;
-}
+export type { HostLoad };
 
 /** One decision, with the reason it is recorded under. */
 export type Action =

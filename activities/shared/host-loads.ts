@@ -1,8 +1,8 @@
-// What placement sees of the hosts: each host monitor's state and latest snapshot (health's
-// monitor:<host> controllers), read with the worker's own client when a decision needs them.
+// What placement and target selection see of the hosts: each host monitor's state and latest
+// snapshot (health's monitor:<host> controllers), read with the worker's own client.
 import type { Client } from '@temporalio/client';
 import { hostState } from '../../src/health/client';
-import type { HostLoad } from '../../src/redundancy/model/types';
+import type { HostLoad } from '../../src/health/model/types';
 
 export async function hostLoads(
   client: Client,
