@@ -210,6 +210,21 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
         changed();
       });
   };
+  /**
+   * After a node's role was changed on purpose (demoted, promoted, fenced), what observers saw of
+   * it before is stale: forget its role and watch it afresh, so that only a new report can claim
+   * primary (a demoted node's old "primary" is not a split brain).
+   */
+  const refresh = (...names: string[]): void => {
+    for (const n of names) {
+      for (const o of Object.values(state.obs[n] ?? {})) o.role = 'unknown';
+      for (const observer of spec.observers) {
+        const key = watchKey(observer, n);
+        watches.get(key)?.cancel();
+        watches.delete(key);
+      }
+    }
+  };
   const ensureWatches = (now: number): void => {
     for (const observer of spec.observers)
       for (const n of spec.nodes) {
@@ -343,6 +358,7 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
     }
     // The record of the primary moves here, before repointing: from now on, the leader is `to`.
     state.primary = to;
+    refresh(from, to);
     if (!state.fenced.includes(from)) state.fenced.push(from);
     state.fenced = state.fenced.filter((n) => n !== to);
     const repointErrors = await repoint(target, timings);
@@ -400,6 +416,7 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
       return;
     }
     state.primary = to;
+    refresh(from, to);
     state.fenced = state.fenced.filter((n) => n !== to);
     delete state.standbySince[to];
     const repointErrors = await repoint(node(to), timings);
@@ -422,6 +439,7 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
     const errors: string[] = [];
     for (const r of rogue) {
       const err = await fence(node(r));
+      refresh(r);
       if (!state.fenced.includes(r)) state.fenced.push(r);
       if (err) errors.push(`${r}: ${err}`);
       else fenced.push(r);
@@ -465,6 +483,7 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
         const bad = await promoteAndVerify(node(r.to), timings);
         if (!bad) {
           state.primary = r.to;
+          refresh(r.to);
           state.fenced = state.fenced.filter((n) => n !== r.to);
           state.waiting = null;
           await repoint(node(r.to), timings);
