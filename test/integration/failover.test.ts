@@ -2,6 +2,7 @@
 // /health and /role, the role in a file), the suite's server, fence and promote as real
 // commands, and events delivered to a webhook. Primaries are counted by asking each node's
 // /role ourselves, not the tool.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -46,7 +47,6 @@ const promotions = (n: string): number =>
 
 async function startNode(name: 'pg1' | 'pg2', role: string): Promise<void> {
   const r = await new Promise<number | null>((resolve) => {
-    const { spawn } = require('node:child_process') as typeof import('node:child_process');
     spawn(
       process.execPath,
       [NODE, 'start', '--port', String(ports[name]), '--dir', W(name), '--role', role],
@@ -109,7 +109,6 @@ afterAll(async () => {
 });
 
 function spawnStop(n: string): void {
-  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   spawnSync(process.execPath, [NODE, 'stop', '--dir', W(n)]);
 }
 
