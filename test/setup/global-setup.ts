@@ -7,6 +7,7 @@ import { ensureTemporalCli } from '../../src/platform/temporal/cli-binary';
 import { freePort, startDevServer } from '../../src/platform/temporal/dev-server';
 import { ensureRestic } from '../helpers/restic';
 import { ALERTMANAGER, ensureGoTool } from '../helpers/go-tools';
+import { ensurePostgres } from '../helpers/postgres';
 import { CAPABILITIES } from '../../src/registry';
 import { workflowBundleOptions } from '../../src/platform/worker/modules';
 import { namespacesForFiles, ROOT, STATE_FILE, TEST_DATA } from './shared';
@@ -45,6 +46,13 @@ export default async function globalSetup(): Promise<void> {
   } catch (err) {
     alertmanager = { error: (err as Error).message };
   }
+  // PostgreSQL, for the failover test on a real streaming-replication pair.
+  let postgres: string | { error: string };
+  try {
+    postgres = ensurePostgres((l) => console.error(l));
+  } catch (err) {
+    postgres = { error: (err as Error).message };
+  }
   const namespaces = namespacesForFiles(testFiles(path.join(ROOT, 'dist', 'test')));
   const port = await freePort();
   const server = await startDevServer({
@@ -69,6 +77,7 @@ export default async function globalSetup(): Promise<void> {
     workflowBundle: bundlePath,
     restic,
     alertmanager,
+    postgres,
     pid: server.process.pid!,
     namespaces,
   };

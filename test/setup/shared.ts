@@ -14,6 +14,8 @@ export interface TestServerState {
   restic: string | { error: string };
   /** Directory with alertmanager and amtool, or why there is none. */
   alertmanager: string | { error: string };
+  /** Directory of PostgreSQL's binaries (pg_ctl, initdb, ...), or why there is none. */
+  postgres: string | { error: string };
   pid: number;
   namespaces: string[];
 }
