@@ -667,7 +667,16 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
         }
       }
     }
-    const st = busy ? 'failing-over' : state.paused ? 'paused' : (state.primary ?? 'no-primary');
+    const doing = busy as string | null; // set by the operations' closures
+    const st = doing
+      ? doing.includes('split brain')
+        ? 'split-brain'
+        : 'failing-over'
+      : state.paused
+        ? 'paused'
+        : state.waiting
+          ? 'waiting'
+          : (state.primary ?? 'no-primary');
     if (st !== lastState) {
       setState(st);
       lastState = st;
