@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { benchBackup, benchWorkDir, printBackup } from './backup';
 import { benchAlerts, printAlerts } from './alerts';
 import { benchCli, printCli } from './cli';
+import { benchFailover, printFailover } from './failover';
 import { benchHealth, printHealth } from './health';
 import { benchRedundancy, printRedundancy } from './redundancy';
 
@@ -45,6 +46,13 @@ async function main(): Promise<number> {
     console.log('');
     printRedundancy(r);
     results.redundancy = r;
+    ok &&= r.pass;
+  }
+  if (want('failover')) {
+    const r = await benchFailover();
+    console.log('');
+    printFailover(r);
+    results.failover = r;
     ok &&= r.pass;
   }
   if (want('backup')) {
