@@ -43,7 +43,9 @@ async function role(port: number): Promise<string | null> {
   }
 }
 
-export async function benchFailover(trials = Number(process.env.HA_BENCH_TRIALS ?? 20)): Promise<FailoverBenchResult> {
+export async function benchFailover(
+  trials = Number(process.env.HA_BENCH_TRIALS ?? 20),
+): Promise<FailoverBenchResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ha-bench-failover-'));
   const cli = await ensureTemporalCli(() => undefined);
   const server = await startDevServer({ bin: cli.path, port: await freePort() });
