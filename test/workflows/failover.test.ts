@@ -340,6 +340,64 @@ describe('failover group controller (mocked nodes)', () => {
     );
   });
 
+  it('a switchover at a set time, and automatic failback to a former primary back as a standby', async () => {
+    const c = cluster();
+    const s = spec({ failbackAfterMs: 1000 });
+    await withMockedActivities(
+      env,
+      c.hosts,
+      async (client) => {
+        const h = await start(client, { spec: s });
+        await steady(h);
+        const at = new Date(Date.now() + 1500).toISOString();
+        await switchover(client, s.name, 'pg3', 'ann', at);
+        expect((await view(h)).pendingSwitchover).toEqual({ to: 'pg3', at, by: 'ann' });
+        expect((await view(h)).primary).toBe('pg1');
+        await waitFor(async () => (await view(h)).primary === 'pg3');
+        expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(at));
+        // pg3 dies: pg1 (the best) takes over; pg3 back as a standby is switched back to after 1 s.
+        c.down.add('pg3');
+        await waitFor(async () => (await view(h)).primary === 'pg1');
+        expect((await view(h)).nodes.find((n) => n.name === 'pg3')!.fenced).toBe(true);
+        c.down.delete('pg3');
+        c.roles.set('pg3', 'standby');
+        await waitFor(async () => (await view(h)).primary === 'pg3', { timeoutMs: 20_000 });
+        const last = (await h.query(failoverHistoryQuery)).at(-1)!;
+        expect(last).toMatchObject({ kind: 'switchover', from: 'pg1', to: 'pg3', by: 'failback' });
+        expect((await view(h)).nodes.find((n) => n.name === 'pg3')!.fenced).toBe(false);
+        await h.terminate();
+      },
+      c.shared,
+    );
+  });
+
+  it('keeps its primary, fenced nodes and history across continue-as-new', async () => {
+    const c = cluster();
+    const s = spec();
+    await withMockedActivities(
+      env,
+      c.hosts,
+      async (client) => {
+        const h = await start(client, { spec: s, maxEventsPerRun: 8 });
+        await steady(h);
+        c.down.add('pg1');
+        await waitFor(
+          async () =>
+            (await client.workflow.getHandle(`failover:${s.name}`).query(groupQuery)).primary === 'pg2',
+        );
+        const g = client.workflow.getHandle(`failover:${s.name}`);
+        await waitFor(async () => (await g.describe()).runId !== h.firstExecutionRunId);
+        const v = await g.query(groupQuery);
+        expect(v.primary).toBe('pg2');
+        expect(v.nodes.find((n) => n.name === 'pg1')!.fenced).toBe(true);
+        expect((await g.query(failoverHistoryQuery)).filter((e) => e.kind === 'failover')).toHaveLength(1);
+        expect(c.calls.filter((x) => x.startsWith('promote'))).toEqual(['promote pg2@beta']);
+        await g.terminate();
+      },
+      c.shared,
+    );
+  });
+
   it('all nodes dead: no promotion, and why', async () => {
     const c = cluster();
     const s = spec();
