@@ -5,7 +5,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { CommandSpec } from '../../src/core/command';
 import type { ProbeSpec } from '../../src/core/probe';
 import { FAILOVER_FAILURES } from '../../src/failover/model/failures';
-import { runCommand, showArgv } from '../shared/command';
+import type { ActionSpec, HttpAction } from '../../src/failover/model/types';
+import { resolveRefs, runCommand, showArgv } from '../shared/command';
 import { probeRole } from './observe';
 
 export interface ActDeps {
@@ -14,8 +15,43 @@ export interface ActDeps {
   signal?: AbortSignal;
 }
 
-/** Runs one action; a failure says what the command printed. */
+/** Makes one HTTP call; anything but the expected status (any 2xx by default) is a failure. */
+async function callHttp(what: string, h: HttpAction, deps: ActDeps): Promise<{ detail: string; ms: number }> {
+  const t0 = Date.now();
+  const url = resolveRefs(h.url, deps.env, deps.host, `${what} url`);
+  const body = h.body === null ? undefined : resolveRefs(h.body, deps.env, deps.host, `${what} body`);
+  let status: number;
+  let text = '';
+  try {
+    const signals = [AbortSignal.timeout(h.timeoutMs), ...(deps.signal ? [deps.signal] : [])];
+    const r = await fetch(url, { method: h.method, body, signal: AbortSignal.any(signals) });
+    status = r.status;
+    text = (await r.text()).slice(0, 300);
+  } catch (err) {
+    throw ApplicationFailure.nonRetryable(
+      `${what} on ${deps.host}: ${h.method} ${h.url} failed: ${(err as Error).message}`,
+      FAILOVER_FAILURES.actionFailed,
+    );
+  }
+  const ok = h.expectStatus.length ? h.expectStatus.includes(status) : status >= 200 && status < 300;
+  if (!ok)
+    throw ApplicationFailure.nonRetryable(
+      `${what} on ${deps.host}: ${h.method} ${h.url} answered ${status}${text ? `: ${text}` : ''}`,
+      FAILOVER_FAILURES.actionFailed,
+    );
+  return { detail: `${h.method} ${h.url}: ${status}`, ms: Date.now() - t0 };
+}
+
+/** Runs one action (a command or an HTTP call); a failure says what it printed or answered. */
 export async function runAction(
+  what: string,
+  a: ActionSpec,
+  deps: ActDeps,
+): Promise<{ detail: string; ms: number }> {
+  return a.command ? runCommandAction(what, a.command, deps) : callHttp(what, a.http, deps);
+}
+
+async function runCommandAction(
   what: string,
   cmd: CommandSpec,
   deps: ActDeps,
@@ -38,18 +74,18 @@ export async function runAction(
 /** Promotes unless the node already says primary (a retried or replayed promotion). */
 export async function promote(
   role: ProbeSpec,
-  cmd: CommandSpec | null,
+  action: ActionSpec | null,
   deps: ActDeps,
 ): Promise<{ detail: string; ms: number }> {
   const t0 = Date.now();
   if ((await probeRole(role, deps)) === 'primary')
     return { detail: 'already primary: not promoted again', ms: Date.now() - t0 };
-  if (!cmd)
+  if (!action)
     throw ApplicationFailure.nonRetryable(
       'no promote action is configured and the node does not say primary',
       FAILOVER_FAILURES.actionFailed,
     );
-  return runAction('promote', cmd, deps);
+  return runAction('promote', action, deps);
 }
 
 /** Waits until the node says primary; fails after the timeout with what it said last. */

@@ -2,10 +2,9 @@
 // the actions name, fence, promote, demote, repoint and the verification; on any worker, the
 // hosts' loads for `select: least-loaded`.
 import { Context } from '@temporalio/activity';
-import type { CommandSpec } from '../../src/core/command';
 import type { ProbeSpec } from '../../src/core/probe';
 import type { HostLoad } from '../../src/health/model/types';
-import type { Observation } from '../../src/failover/model/types';
+import type { ActionSpec, Observation } from '../../src/failover/model/types';
 import type { ActivityModule, HostActivityDeps } from '../../src/platform/capability';
 import { cancellationSignal, heartbeat, withHeartbeats } from '../shared/heartbeat';
 import { hostLoads } from '../shared/host-loads';
@@ -31,16 +30,16 @@ export function createFailoverHostActivities(deps: HostActivityDeps) {
         }),
       );
     },
-    async failoverAction(input: { what: string; command: CommandSpec } & NodeEnv) {
+    async failoverAction(input: { what: string; action: ActionSpec } & NodeEnv) {
       return withHeartbeats(() =>
-        runAction(input.what, input.command, {
+        runAction(input.what, input.action, {
           host: deps.host,
           env: env(input),
           signal: cancellationSignal(),
         }),
       );
     },
-    async failoverPromote(input: { role: ProbeSpec; promote: CommandSpec | null } & NodeEnv) {
+    async failoverPromote(input: { role: ProbeSpec; promote: ActionSpec | null } & NodeEnv) {
       return withHeartbeats(() =>
         promote(input.role, input.promote, {
           host: deps.host,

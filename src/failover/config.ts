@@ -5,14 +5,29 @@ import { DURATION_LIMITS, durationMs } from '../core/duration';
 import type { ProbeSpec } from '../core/probe';
 import type { ConfigSection, SectionContext } from '../platform/config/load';
 import type { IssueCollector } from '../platform/config/issues';
-import { checkProbes, commandSpec, probeSchema, probeSpec } from '../platform/config/probe';
+import { checkProbes, commandSpec, httpUrl, probeSchema, probeSpec } from '../platform/config/probe';
 import { checkHostRef, isObj, items, uniqueNames } from '../platform/config/rules';
 import type { Obj } from '../platform/config/rules';
-import { commandFields, duration, name } from '../platform/config/schema';
+import { commandFields, duration, name, stringWithRefs } from '../platform/config/schema';
 import type { PathSegment } from '../platform/config/yaml';
 import type { ActionSpec, GroupSpec } from './model/types';
 
-const actionSchema = z.strictObject({ host: name().optional(), ...commandFields('30s') });
+const actionSchema = z.union(
+  [
+    z.strictObject({ host: name().optional(), ...commandFields('30s') }),
+    z.strictObject({
+      host: name().optional(),
+      http: z.strictObject({
+        url: httpUrl(),
+        method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
+        timeout: duration({ min: 100, limit: DURATION_LIMITS.receiverTimeout }).default('10s'),
+        expectStatus: z.array(z.number().int().min(100).max(599)).optional(),
+        body: stringWithRefs().optional(),
+      }),
+    }),
+  ],
+  { error: 'an action is { argv: [...] } or { http: { url } }, optionally with host' },
+);
 const roleSchema = probeSchema;
 
 export const groupSchema = z.strictObject({
@@ -66,6 +81,17 @@ export const groupSchema = z.strictObject({
 type RawGroup = z.infer<typeof groupSchema>;
 
 function action(raw: z.infer<typeof actionSchema>, baseDir: string): ActionSpec {
+  if ('http' in raw)
+    return {
+      host: raw.host ?? null,
+      http: {
+        url: raw.http.url,
+        method: raw.http.method,
+        timeoutMs: durationMs(raw.http.timeout),
+        expectStatus: raw.http.expectStatus ?? [],
+        body: raw.http.body ?? null,
+      },
+    };
   return { host: raw.host ?? null, command: commandSpec(raw, baseDir) };
 }
 

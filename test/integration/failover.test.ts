@@ -45,6 +45,11 @@ const primaries = async (): Promise<string[]> =>
 const promotions = (n: string): number =>
   existsSync(W(n, 'promotions')) ? readFileSync(W(n, 'promotions'), 'utf8').trim().split('\n').length : 0;
 
+/** A host's worker; its probes reach the nodes at `probeHost` (127.0.0.2: a partitioned observer). */
+async function startHost(h: string, probeHost: string): Promise<void> {
+  workers[h] = await startWorker(env, h, [], { PROMOTE_DELAY_MS: '0', PROBE_HOST: probeHost });
+}
+
 async function startNode(name: 'pg1' | 'pg2', role: string): Promise<void> {
   const r = await new Promise<number | null>((resolve) => {
     spawn(
@@ -76,7 +81,7 @@ failover:
       - { name: pg2, host: beta, priority: 90, env: { PORT: '${ports.pg2}', DIR: ${JSON.stringify(W('pg2'))} } }
     primary: pg1
     observers: [alpha, beta, gamma]
-    health: [{ type: http, url: 'http://127.0.0.1:\${PORT}/health', interval: 500ms, timeout: 400ms, failureThreshold: 3 }]
+    health: [{ type: http, url: 'http://\${PROBE_HOST}:\${PORT}/health', interval: 500ms, timeout: 400ms, failureThreshold: 3 }]
     role: { type: http, url: 'http://127.0.0.1:\${PORT}/role', interval: 500ms, timeout: 400ms }
     actions:
       fence: [{ argv: ${node(['fence', '--dir', '${DIR}'])} }]
@@ -94,7 +99,7 @@ beforeAll(async () => {
   await startNode('pg1', 'primary');
   await startNode('pg2', 'standby');
   ({ client, close } = await connect(env));
-  for (const h of HOSTS) workers[h] = await startWorker(env, h, [], { PROMOTE_DELAY_MS: '0' });
+  for (const h of HOSTS) await startHost(h, '127.0.0.1');
   writeConfig(tmp.dir, 'ha.yml', config());
   const applied = await cli(['apply', W('ha.yml')]);
   if (applied.code !== 0) throw new Error(applied.stderr + applied.stdout);
@@ -198,6 +203,61 @@ describe('failover group with real nodes', () => {
     expect(hist.stdout).toMatch(/failover\s+pg1\s+pg2/);
     await waitFor(() =>
       hook.accepted().find((r) => r.body.alerts.some((a) => a.labels.alertname === 'FailoverCompleted')),
+    );
+  });
+
+  it('an old primary that comes back as primary is fenced (split brain)', async () => {
+    await startNode('pg1', 'primary');
+    await waitFor(async () => (await failoverHistory(client, 'db')).some((e) => e.kind === 'split-brain'), {
+      timeoutMs: 30_000,
+    });
+    const ev = (await failoverHistory(client, 'db')).find((e) => e.kind === 'split-brain')!;
+    expect(ev.reason).toBe('pg1 reports primary while pg2 is the primary; fenced pg1');
+    await waitFor(async () => (await roleOf(ports.pg1)) === null);
+    expect(readFileSync(W('pg1', 'role'), 'utf8')).toBe('fenced');
+    expect(await primaries()).toEqual(['pg2']);
+    await waitFor(() =>
+      hook.accepted().find((r) => r.body.alerts.some((a) => a.labels.alertname === 'SplitBrain')),
+    );
+  });
+
+  it('an observer that alone sees the primary failing: no failover, and the explanation says why', async () => {
+    await workers.gamma!.stop();
+    await startHost('gamma', '127.0.0.2'); // gamma's probes now reach nothing
+    const v = await waitFor(
+      async () => {
+        const s = await state();
+        return s.explain.includes('gamma:') ? s : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(v.explain).toMatch(
+      /^no failover: primary pg2 is healthy for 2 of 3 observers failing for 1 \(gamma: /,
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await state()).primary).toBe('pg2');
+    expect(await primaries()).toEqual(['pg2']);
+    await workers.gamma!.stop();
+    await startHost('gamma', '127.0.0.1');
+  });
+
+  it('every node dead: nothing is promoted, a critical alert says why', async () => {
+    const before = promotions('pg1') + promotions('pg2');
+    spawnStop('pg2');
+    await waitFor(async () => (await failoverHistory(client, 'db')).some((e) => e.kind === 'no-target'), {
+      timeoutMs: 30_000,
+    });
+    const ev = (await failoverHistory(client, 'db')).find((e) => e.kind === 'no-target')!;
+    expect(ev.reason).toContain('no node can take over: pg1 fenced');
+    expect(promotions('pg1') + promotions('pg2')).toBe(before);
+    await waitFor(() =>
+      hook
+        .accepted()
+        .find((r) =>
+          r.body.alerts.some(
+            (a) => a.labels.alertname === 'FailoverNoTarget' && a.labels.severity === 'critical',
+          ),
+        ),
     );
   });
 });

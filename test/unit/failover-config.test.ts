@@ -28,6 +28,7 @@ describe('failover config', () => {
     actions:
       fence: [{ argv: [pg_ctl, stop, -m, immediate] }, { host: gamma, argv: [/usr/local/bin/pdu-off, '\${HA_FENCE_NODE}'] }]
       promote: { argv: [pg_ctl, promote] }
+      repoint: [{ http: { url: 'http://dns.example/api/db?to=\${HA_PRIMARY_HOST}', method: PUT } }]
     cooldown: 10m
     maxFailovers: { count: 2, window: 1d }
     failback: automatic-after 30m
@@ -51,9 +52,21 @@ describe('failover config', () => {
       { name: 'pg1', host: 'alpha', priority: 100, nofailover: false, env: { PGPORT: '5433' } },
       { name: 'pg2', host: 'beta', priority: 100, nofailover: false, env: {} },
     ]);
-    expect(g.actions.fence.map((a) => [a.host, a.command.argv[0]])).toEqual([
+    expect(g.actions.fence.map((a) => [a.host, a.command?.argv[0]])).toEqual([
       [null, 'pg_ctl'],
       ['gamma', '/usr/local/bin/pdu-off'],
+    ]);
+    expect(g.actions.repoint).toEqual([
+      {
+        host: null,
+        http: {
+          url: 'http://dns.example/api/db?to=${HA_PRIMARY_HOST}',
+          method: 'PUT',
+          timeoutMs: 10_000,
+          expectStatus: [],
+          body: null,
+        },
+      },
     ]);
     expect(g.role).toMatchObject({ type: 'command', intervalMs: 500, timeoutMs: 400 });
   });

@@ -1,6 +1,7 @@
 // failover:<group> with mocked observers and actions, on the suite's server: a dead primary
 // failed over with timings, a fence that fails, observers that disagree, cooldown and
 // maxFailovers, split brain, switchover and its validator, all nodes dead, and discovery.
+// Over 400 lines on purpose: one fake cluster serves every path of the group controller.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';

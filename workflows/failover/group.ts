@@ -21,6 +21,7 @@ import {
 import { hostTaskQueue } from '../../src/core/names';
 import { SA_KEYS } from '../../src/core/search-attributes';
 import { assess, candidates, nodeView } from '../../src/failover/model/decide';
+import { actionTimeoutMs } from '../../src/failover/model/types';
 import { FAILOVER_FAILURES } from '../../src/failover/model/failures';
 import { checkForce, checkPause, checkSwitchover } from '../../src/failover/model/requests';
 import type { ForceRequest, PauseRequest, SwitchoverRequest } from '../../src/failover/model/requests';
@@ -245,9 +246,9 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
     const errors: string[] = [];
     for (const a of list) {
       try {
-        await acts(a.host ?? n.host, a.command.timeoutMs, 2).failoverAction({
+        await acts(a.host ?? n.host, actionTimeoutMs(a), 2).failoverAction({
           what,
-          command: a.command,
+          action: a,
           vars: vars(n, extra),
         });
       } catch (err) {
@@ -267,9 +268,10 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
   ): Promise<string | null> => {
     let t = Date.now();
     try {
-      await acts(target.host, spec.actions.promote?.command.timeoutMs ?? 60_000, 3).failoverPromote({
+      const p = spec.actions.promote;
+      await acts(p?.host ?? target.host, p ? actionTimeoutMs(p) : 60_000, 3).failoverPromote({
         role: spec.role,
-        promote: spec.actions.promote?.command ?? null,
+        promote: p,
         vars: vars(target, { HA_TARGET: target.name }),
       });
     } catch (err) {
@@ -293,7 +295,7 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
     const t = Date.now();
     const errors = await runActions(
       'repoint',
-      spec.actions.repoint.map((a) => ({ host: a.host ?? target.host, command: a.command })),
+      spec.actions.repoint.map((a) => ({ ...a, host: a.host ?? target.host })),
       target,
       { HA_PRIMARY: target.name, HA_PRIMARY_HOST: target.host },
     );

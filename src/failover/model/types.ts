@@ -17,10 +17,28 @@ export interface NodeSpec {
   env: Record<string, string>;
 }
 
-/** A command on a host: the node's own host unless `host` names another (a fencing device). */
-export interface ActionSpec {
-  host: string | null;
-  command: CommandSpec;
+/** An HTTP call (a fencing API, a DNS or load-balancer API); any 2xx unless `expectStatus`. */
+export interface HttpAction {
+  /** May hold ${...} references, resolved on the host that makes the call. */
+  url: string;
+  method: string;
+  timeoutMs: number;
+  expectStatus: number[];
+  /** Sent as is, after ${...} is resolved; none: an empty body. */
+  body: string | null;
+}
+
+/**
+ * An action on a host — a command, or an HTTP call made from there: the node's own host unless
+ * `host` names another (a fencing device reached from elsewhere).
+ */
+export type ActionSpec = { host: string | null } & (
+  { command: CommandSpec; http?: undefined } | { http: HttpAction; command?: undefined }
+);
+
+/** How long an action may take. */
+export function actionTimeoutMs(a: ActionSpec): number {
+  return a.command ? a.command.timeoutMs : a.http.timeoutMs;
 }
 
 export interface GroupSpec {
