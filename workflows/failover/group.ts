@@ -272,7 +272,7 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
       await acts(p?.host ?? target.host, p ? actionTimeoutMs(p) : 60_000, 3).failoverPromote({
         role: spec.role,
         promote: p,
-        vars: vars(target, { HA_TARGET: target.name }),
+        vars: vars(target, { HA_TARGET: target.name, HA_TARGET_HOST: target.host }),
       });
     } catch (err) {
       return `promote of ${target.name} failed: ${message(err)}`;
@@ -391,7 +391,10 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
     setState('failing-over');
     state.explain = `switching over from ${from} to ${to}`;
     if (spec.actions.demote) {
-      const errors = await runActions('demote', [spec.actions.demote], node(from));
+      const errors = await runActions('demote', [spec.actions.demote], node(from), {
+        HA_TARGET: to,
+        HA_TARGET_HOST: node(to).host,
+      });
       timings.demote = Date.now() - t0;
       if (errors.length) {
         record({
@@ -432,7 +435,7 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
       reason: `planned: ${from} → ${to}${repointErrors.length ? `; repoint failed: ${repointErrors.join('; ')}` : ''}`,
       by,
     });
-    tell('Switchover', 'info', `${spec.name}: switched over from ${from} to ${to} (by ${by})`, { node: to });
+    // A planned switchover is recorded, not alerted: nothing went wrong.
   };
 
   const splitBrain = async (rogue: string[], explain: string): Promise<void> => {
