@@ -48,9 +48,9 @@ export const DURATION_LIMITS = {
   receiverTimeout: { max: 600_000, why: 'one delivery attempt waits at most 10 minutes' },
   /** `alerts.staleAfter` and `alerts.fleetInterval`. */
   alertsInterval: { max: DAY, why: 'hosts and fleet metrics are looked at at least once a day' },
-  /** Service probes' `interval`, `timeout` and `initialDelay`. */
+  /** Probes' `interval`, `timeout` and `initialDelay`; a failover group's `verifyTimeout`. */
   probeInterval: { max: 3_600_000, why: 'a service is probed at least once an hour' },
-  /** Service restart `window`, backoff, `giveUpAfter` and `resetAfter`. */
+  /** Services' restart `window`, backoff, `giveUpAfter`, `resetAfter`; failover `cooldown` and windows. */
   restartWindow: { max: 30 * DAY, why: 'restart windows and backoff span at most 30 days' },
   /** `hactl worker --shutdown-grace`. */
   shutdownGrace: { max: 3_600_000, why: 'in-flight work gets at most an hour to finish' },
