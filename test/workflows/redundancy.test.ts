@@ -62,6 +62,7 @@ function fleet(loads: Record<string, number> = { alpha: 30, beta: 10, gamma: 60 
   const sick = new Set<string>(); // instance@host whose probes fail
   const dead = new Set<string>(); // hosts whose worker "does not answer"
   const failStart = new Set<string>(); // hosts where start fails
+  const frozen = new Set<string>(); // hosts whose worker takes tasks but never answers again
   const calls: string[] = [];
   const key = (i: string, h: string): string => `${i}@${h}`;
   const host = (h: string): MockHost => ({
@@ -69,6 +70,15 @@ function fleet(loads: Record<string, number> = { alpha: 30, beta: 10, gamma: 60 
     activities: {
       async serviceWatch(input: WatchInput): Promise<WatchResult | null> {
         const ctx = Context.current();
+        if (frozen.has(h)) {
+          // A host that answers heartbeats but never a probe, then fails: slower than the 10 s
+          // after which a lost instance is looked at again.
+          for (let i = 0; i < 16; i++) {
+            ctx.heartbeat();
+            await ctx.sleep(1000);
+          }
+          throw ApplicationFailure.retryable(`worker of ${h} gone`);
+        }
         for (;;) {
           if (dead.has(h))
             throw ApplicationFailure.retryable(`worker of ${h} gone (simulated heartbeat timeout)`);
@@ -123,6 +133,7 @@ function fleet(loads: Record<string, number> = { alpha: 30, beta: 10, gamma: 60 
     sick,
     dead,
     failStart,
+    frozen,
     calls,
     hosts: HOSTS.map(host),
     shared: {
@@ -295,6 +306,31 @@ describe('redundancy controller (mocked hosts)', () => {
       f.shared,
     );
   });
+
+  it('a lost instance with nowhere to go is looked at every 10 s, without a storm of timers', async () => {
+    const f = fleet();
+    const s = spec({ minInstances: 1, maxInstances: 1, hosts: ['alpha'] });
+    await withMockedActivities(
+      env,
+      f.hosts,
+      async (client) => {
+        const h = await start(client, { spec: s, maintenance: [] });
+        await waitFor(async () => (await h.query(serviceQuery)).health === 'healthy');
+        f.frozen.add('alpha');
+        f.sick.add(`${s.name}-1@alpha`); // the running watch reports, the next one freezes
+        await waitFor(async () => (await h.query(serviceQuery)).instances[0]?.state === 'lost', {
+          timeoutMs: 60_000,
+        });
+        const before = (await h.describe()).historyLength;
+        await new Promise((r) => setTimeout(r, 30_000));
+        const grew = (await h.describe()).historyLength - before;
+        // About one watch attempt (scheduled, failed, a workflow task, a timer) per 10 s or so.
+        expect(grew).toBeLessThan(60);
+        await h.terminate();
+      },
+      f.shared,
+    );
+  }, 120_000);
 
   it('pause: probes go on, nothing is restarted until resume', async () => {
     const f = fleet();

@@ -80,6 +80,8 @@ const WATCH_RENEW_MS = 6 * 3_600_000;
 const HEARTBEAT_MS = 10_000;
 /** How often the controller looks again at a host whose worker does not answer. */
 const LOST_RETRY_MS = 10_000;
+/** How long after a left-behind stop failed for good it is tried again. */
+const ORPHAN_RETRY_MS = 60_000;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -104,6 +106,8 @@ export async function redundancyWorkflow(input: RedundancyInput): Promise<void> 
   const busy = new Set<string>();
   const watches = new Map<string, CancellationScope>();
   const orphanStops = new Map<string, CancellationScope>();
+  /** Left-behind stops that failed for good (a command not found, say): tried again later. */
+  const orphanRetryAt = new Map<string, number>();
   let lastLoads: HostLoad[] = [];
 
   const cmdTimeout = (): number => Math.max(spec.start.timeoutMs, spec.stop.timeoutMs);
@@ -257,6 +261,7 @@ export async function redundancyWorkflow(input: RedundancyInput): Promise<void> 
     const key = `${id}@${host}`;
     orphanStops.get(key)?.cancel();
     orphanStops.delete(key);
+    orphanRetryAt.delete(key);
     state.orphans = state.orphans.filter((o) => !(o.instance === id && o.host === host));
   };
   const startOn = async (inst: Instance, how: 'serviceStart' | 'serviceRestart'): Promise<void> => {
@@ -364,10 +369,11 @@ export async function redundancyWorkflow(input: RedundancyInput): Promise<void> 
     }
   };
 
-  const stopOrphans = (): void => {
+  const stopOrphans = (now: number): void => {
     for (const o of state.orphans) {
       const key = `${o.instance}@${o.host}`;
-      if (orphanStops.has(key)) continue;
+      if (orphanStops.has(key) || (orphanRetryAt.get(key) ?? 0) > now) continue;
+      orphanRetryAt.delete(key);
       const scope = new CancellationScope();
       orphanStops.set(key, scope);
       scope
@@ -393,8 +399,9 @@ export async function redundancyWorkflow(input: RedundancyInput): Promise<void> 
             );
           },
           (err) => {
-            if (!isCancellation(err))
-              log.warn('could not stop an instance left behind', { error: message(err) });
+            if (isCancellation(err)) return;
+            orphanRetryAt.set(key, Date.now() + ORPHAN_RETRY_MS);
+            log.warn('could not stop an instance left behind; trying again later', { error: message(err) });
           },
         )
         .finally(() => {
@@ -556,7 +563,7 @@ export async function redundancyWorkflow(input: RedundancyInput): Promise<void> 
         startWatch({ ...inst, state: 'starting', since: iso(0) });
       }
     }
-    stopOrphans();
+    stopOrphans(now);
     // A manual restart, one instance at a time (the next once the last one is back).
     const r = state.rolling;
     while (r.current === null && r.queue.length) {
@@ -633,7 +640,10 @@ export async function redundancyWorkflow(input: RedundancyInput): Promise<void> 
       decision.wakeAt,
       nextGraceCheck,
       ...state.instances.filter((i) => i.state === 'lost' && i.notBefore !== null).map((i) => i.notBefore!),
-    ].filter((t): t is number => t !== null);
+      ...orphanRetryAt.values(),
+      // Only what is still ahead: a lost instance whose retry time passed while its watch still
+      // waits for the host is woken by that watch, not by a timer that fires at once, again.
+    ].filter((t): t is number => t !== null && t > Date.now());
     if (wakeAt.length) await condition(() => dirty, Math.max(1, Math.min(...wakeAt) - Date.now()));
     else await condition(() => dirty);
   }
