@@ -1,6 +1,7 @@
 // redundancy:<service> with mocked host activities, on the suite's server: placement, the
 // ladder (restart in place, move after N restarts, backoff that keeps trying), a host whose
 // worker stops answering, pause, scale, manual restarts and continue-as-new.
+// Over 400 lines on purpose: one fake fleet serves every path of the service controller.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
