@@ -163,7 +163,11 @@ export async function waitFor<T>(
 
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), `ha-${prefix}-`));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  // Retries: a process that was just stopped may still be writing its last files.
+  return {
+    dir,
+    cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }),
+  };
 }
 
 export function writeConfig(dir: string, name: string, text: string): string {

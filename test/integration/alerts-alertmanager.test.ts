@@ -98,7 +98,12 @@ notifications:
 
 afterAll(async () => {
   await worker?.stop();
-  amProc?.kill('SIGTERM');
+  // Alertmanager writes its data directory until it has exited: wait, then clean up.
+  if (amProc && amProc.exitCode === null && amProc.signalCode === null) {
+    const exited = new Promise((r) => amProc.once('exit', r));
+    amProc.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  }
   await recv?.close();
   tmp.cleanup();
 });
