@@ -166,9 +166,28 @@ export function decide(d: DecideInput): Decision {
   const placed: { id: string; host: string }[] = d.instances
     .filter((i) => i.state !== 'stopping')
     .map((i) => ({ id: i.id, host: i.host }));
-  const moveTo = (inst: Instance, to: string): void => {
+  /**
+   * Moves the instance to the best other host, with the reason `why(to, pick)`; returns the
+   * pick when no host can take it (the caller says what happens then).
+   */
+  const tryMove = (inst: Instance, why: (to: string, pickWhy: string) => string): { why: string } | null => {
+    const to = pickHost(
+      spec,
+      d.loads,
+      placed.filter((p) => p.id !== inst.id),
+      [inst.host],
+    );
+    if (to.host === null) return to;
     const p = placed.find((x) => x.id === inst.id);
-    if (p) p.host = to;
+    if (p) p.host = to.host;
+    actions.push({
+      type: 'move',
+      instance: inst.id,
+      from: inst.host,
+      to: to.host,
+      reason: why(to.host, to.why),
+    });
+    return null;
   };
   const window = formatDuration(policy.windowMs);
 
@@ -202,56 +221,27 @@ export function decide(d: DecideInput): Decision {
         });
         continue;
       }
-      const others = placed.filter((p) => p.id !== inst.id);
-      const to = pickHost(spec, d.loads, others, [inst.host]);
-      if (to.host !== null) {
-        moveTo(inst, to.host);
-        actions.push({
-          type: 'move',
-          instance: inst.id,
-          from: inst.host,
-          to: to.host,
-          reason: `${inst.host}: ${recent} restarts within ${window}, moving to ${to.host} (${to.why})`,
-        });
-      } else {
+      const none = tryMove(
+        inst,
+        (to, pick) => `${inst.host}: ${recent} restarts within ${window}, moving to ${to} (${pick})`,
+      );
+      if (none)
         actions.push({
           type: 'restart',
           instance: inst.id,
           host: inst.host,
-          reason: `${inst.host}: ${recent} restarts within ${window} but no other host (${to.why}); restarting in place`,
+          reason: `${inst.host}: ${recent} restarts within ${window} but no other host (${none.why}); restarting in place`,
         });
-      }
     } else if (
       (inst.state === 'healthy' || inst.state === 'starting') &&
       (!spec.hosts.includes(inst.host) || d.loads.some((l) => l.host === inst.host && l.maintenance))
     ) {
       // Drain: its host is in maintenance, or no longer one the service may run on.
       const why = spec.hosts.includes(inst.host) ? 'in maintenance' : "no longer one of the service's hosts";
-      const others = placed.filter((p) => p.id !== inst.id);
-      const to = pickHost(spec, d.loads, others, [inst.host]);
-      if (to.host !== null) {
-        moveTo(inst, to.host);
-        actions.push({
-          type: 'move',
-          instance: inst.id,
-          from: inst.host,
-          to: to.host,
-          reason: `${inst.host} is ${why}; moving to ${to.host} (${to.why})`,
-        });
-      }
+      tryMove(inst, (to, pick) => `${inst.host} is ${why}; moving to ${to} (${pick})`);
     } else if (inst.state === 'lost') {
-      const others = placed.filter((p) => p.id !== inst.id);
-      const to = pickHost(spec, d.loads, others, [inst.host]);
-      if (to.host !== null) {
-        moveTo(inst, to.host);
-        actions.push({
-          type: 'move',
-          instance: inst.id,
-          from: inst.host,
-          to: to.host,
-          reason: `${inst.host}: ${inst.lastReason}; moving to ${to.host} (${to.why})`,
-        });
-      } else if (inst.notBefore !== null) wake(inst.notBefore);
+      const none = tryMove(inst, (to, pick) => `${inst.host}: ${inst.lastReason}; moving to ${to} (${pick})`);
+      if (none && inst.notBefore !== null) wake(inst.notBefore);
     }
   }
 
