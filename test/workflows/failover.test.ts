@@ -144,6 +144,12 @@ const steady = async (h: H): Promise<void> => {
     return v.nodes.every((n) => n.health === 'up') && v.state === 'healthy';
   });
 };
+/** The primary moves before repointing, so tests wait for the recorded event, which comes last. */
+const recorded = async (h: H, kind: string, to: string, by?: string): Promise<void> => {
+  const match = (e: { kind: string; to: string | null; by: string | null }) =>
+    e.kind === kind && e.to === to && (by === undefined || e.by === by);
+  await waitFor(async () => (await h.query(failoverHistoryQuery)).some(match), { timeoutMs: 20_000 });
+};
 
 describe('failover group controller (mocked nodes)', () => {
   it('a dead primary: fenced, the best standby promoted and verified, repointed; timings recorded', async () => {
@@ -157,7 +163,7 @@ describe('failover group controller (mocked nodes)', () => {
         await steady(h);
         expect((await view(h)).explain).toBe('no failover: primary pg1 is healthy for 3 of 3 observers');
         c.down.add('pg1');
-        await waitFor(async () => (await view(h)).primary === 'pg2');
+        await recorded(h, 'failover', 'pg2');
         const ev = (await h.query(failoverHistoryQuery)).find((e) => e.kind === 'failover')!;
         expect(ev).toMatchObject({ from: 'pg1', to: 'pg2' });
         expect(Object.keys(ev.timings).sort()).toEqual([
@@ -202,7 +208,7 @@ describe('failover group controller (mocked nodes)', () => {
         expect(c.calls.filter((x) => x.startsWith('promote'))).toEqual([]);
         // A person fences by hand and forces the failover.
         await forceFailover(client, s.name, 'pg3', 'ann');
-        await waitFor(async () => (await view(h)).primary === 'pg3');
+        await recorded(h, 'forced', 'pg3');
         expect((await h.query(failoverHistoryQuery)).at(-1)).toMatchObject({
           kind: 'forced',
           to: 'pg3',
@@ -224,7 +230,7 @@ describe('failover group controller (mocked nodes)', () => {
       c2.hosts,
       async (client2) => {
         const h2 = await start(client2, { spec: s2 });
-        await waitFor(async () => (await view(h2)).primary === 'pg2');
+        await recorded(h2, 'failover', 'pg2');
         expect((await h2.query(failoverHistoryQuery)).at(-1)!.reason).toContain('not fenced');
         await h2.terminate();
       },
@@ -325,7 +331,7 @@ describe('failover group controller (mocked nodes)', () => {
         await waitFor(async () => (await view(h)).nodes.find((n) => n.name === 'pg3')!.health === 'dead');
         await expect(switchover(client, s.name, 'pg3', 'ann')).rejects.toThrow(/pg3 is not healthy/);
         await switchover(client, s.name, 'pg2', 'ann');
-        await waitFor(async () => (await view(h)).primary === 'pg2');
+        await recorded(h, 'switchover', 'pg2');
         expect(c.calls).toEqual(['demote pg1@alpha', 'promote pg2@beta', 'repoint pg2@gamma']);
         const ev = (await h.query(failoverHistoryQuery)).at(-1)!;
         expect(ev).toMatchObject({
@@ -362,7 +368,7 @@ describe('failover group controller (mocked nodes)', () => {
         expect((await view(h)).nodes.find((n) => n.name === 'pg3')!.fenced).toBe(true);
         c.down.delete('pg3');
         c.roles.set('pg3', 'standby');
-        await waitFor(async () => (await view(h)).primary === 'pg3', { timeoutMs: 20_000 });
+        await recorded(h, 'switchover', 'pg3', 'failback');
         const last = (await h.query(failoverHistoryQuery)).at(-1)!;
         expect(last).toMatchObject({ kind: 'switchover', from: 'pg1', to: 'pg3', by: 'failback' });
         expect((await view(h)).nodes.find((n) => n.name === 'pg3')!.fenced).toBe(false);
