@@ -4,13 +4,14 @@
 // See CONTRIBUTING.md.
 import { alerts } from './alerts';
 import { backup } from './backup';
+import { dr } from './dr';
 import { failover } from './failover';
 import { health } from './health';
 import { redundancy } from './redundancy';
 import type { Capability } from './platform/capability';
 import type { BaseConfig } from './platform/config/load';
 
-export const CAPABILITIES = [health, backup, alerts, redundancy, failover] as const;
+export const CAPABILITIES = [health, backup, alerts, redundancy, failover, dr] as const;
 
 type SectionOf<T> = T extends Capability<infer C> ? C : never;
 type Intersect<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;

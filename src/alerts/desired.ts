@@ -6,11 +6,26 @@ import type { Desired } from '../platform/reconcile/desired';
 import { controller } from '../platform/reconcile/desired';
 import type { alertsManagerWorkflow } from '../../workflows/alerts/manager';
 import type { notifierWorkflow } from '../../workflows/alerts/notifier';
+import { ADDRESSED_LABEL } from '../core/events';
 import { FLEET_METRICS } from './catalogue';
 import type { AlertsConfig, NotificationsConfig } from './config';
 import { ALERTS_IDS, ALERTS_KIND, ALERTS_WORKFLOWS } from './model/ids';
+import type { Route } from './model/types';
 
 export type AlertsSection = { alerts: AlertsConfig | null; notifications: NotificationsConfig | null };
+
+/** One route per receiver for events addressed to it (label ha_receiver), told at once. */
+export function addressedRoutes(receivers: readonly { name: string }[]): Route[] {
+  return receivers.map((r) => ({
+    matchers: [{ name: ADDRESSED_LABEL, op: '=', value: r.name }],
+    receiver: r.name,
+    groupBy: ['alertname', 'plan', 'run', 'step'],
+    groupWaitMs: 0,
+    groupIntervalMs: 60_000,
+    repeatIntervalMs: 4 * 3_600_000,
+    continue: false,
+  }));
+}
 
 export function alertsDesired(config: BaseConfig & AlertsSection): Desired[] {
   const a = config.alerts;
@@ -42,7 +57,7 @@ export function alertsDesired(config: BaseConfig & AlertsSection): Desired[] {
       {
         rules,
         dispatch: {
-          routes: n?.routes ?? [],
+          routes: [...addressedRoutes(n?.receivers ?? []), ...(n?.routes ?? [])],
           defaultRoute: n?.defaultRoute ?? null,
           receivers: Object.fromEntries(
             (n?.receivers ?? []).map((r) => [

@@ -101,6 +101,22 @@ export async function runBackup(client: Client, spec: BackupSetSpec): Promise<Ba
   return (await startBackup(client, spec)).result();
 }
 
+/** runBackup that cancels the backup (and waits for it to stop) when `signal` aborts. */
+export async function runBackupCancellable(
+  client: Client,
+  spec: BackupSetSpec,
+  signal?: AbortSignal,
+): Promise<BackupResult> {
+  const handle = await startBackup(client, spec);
+  const cancel = (): void => void handle.cancel().catch(() => undefined);
+  signal?.addEventListener('abort', cancel, { once: true });
+  try {
+    return await handle.result();
+  } finally {
+    signal?.removeEventListener('abort', cancel);
+  }
+}
+
 export async function listBackups(client: Client, spec: BackupSetSpec): Promise<BackupListResult> {
   return client.workflow.execute<typeof backupListWorkflow>(BACKUP_WORKFLOWS.backupList, {
     workflowId: BACKUP_IDS.backupAdminWorkflow('list', spec.set, Date.now()),

@@ -11,6 +11,12 @@ export interface HaEvent {
   annotations?: Record<string, string>;
 }
 
+/**
+ * An event with this label goes to the receiver it names, before any configured route: how a DR
+ * plan reaches its contacts' receivers without a route written for each.
+ */
+export const ADDRESSED_LABEL = 'ha_receiver';
+
 export const eventSignal = defineSignal<[HaEvent]>('event');
 
 export { EVENT_SINK_ID };

@@ -69,6 +69,9 @@ export interface ScheduledWorkflow<W extends Workflow = Workflow> {
   args: Parameters<W>;
   policies: ScheduleOptions['policies'];
   workflowExecutionTimeout?: number;
+  /** The started workflows' ID prefix and kind, when not the schedule's own (DR drills: dr:<plan>:drill). */
+  workflowId?: string;
+  workflowKind?: string;
 }
 
 export function schedule<W extends Workflow>(w: ScheduledWorkflow<W>): DesiredSchedule {
@@ -78,13 +81,13 @@ export function schedule<W extends Workflow>(w: ScheduledWorkflow<W>): DesiredSc
     action: {
       type: 'startWorkflow',
       workflowType: w.workflowType,
-      workflowId: w.id,
+      workflowId: w.workflowId ?? w.id,
       taskQueue: SHARED_TASK_QUEUE,
       args: w.args,
       ...(w.workflowExecutionTimeout !== undefined
         ? { workflowExecutionTimeout: w.workflowExecutionTimeout }
         : {}),
-      typedSearchAttributes: sa,
+      typedSearchAttributes: w.workflowKind ? searchAttributePairs(w.workflowKind, w.target, w.host) : sa,
       staticSummary: w.summary,
     },
     policies: w.policies,
