@@ -14,12 +14,11 @@ import { listLiveHosts } from '../../src/platform/hosts';
 import { restartService, scaleService, serviceState } from '../../src/redundancy/client';
 import type { HostActivityDeps } from '../../src/platform/capability';
 import { heartbeat } from '../shared/heartbeat';
+import { drillScratchDir } from '../shared/host-state';
 import { hostLoads } from '../shared/host-loads';
 import { probeAll, probeName } from '../shared/probes';
 import { stepFailed, stepInvalid } from './run';
 import type { StepOutcome } from './run';
-
-const SCRATCH = 'dr-scratch';
 
 const age = (ms: number): string =>
   ms < 120_000
@@ -55,7 +54,8 @@ export async function hostsUp(client: Client, hosts: readonly string[]): Promise
   const loads = await hostLoads(client, hosts, []);
   const problems: string[] = [];
   for (const h of hosts) {
-    if (!live.has(h)) problems.push(`host ${h} has no live worker`);
+    if (!live.has(h))
+      problems.push(`host ${h} has no live worker (no worker heartbeat from it in the last 15 s)`);
     else if (!loads.find((l) => l.host === h)?.up)
       problems.push(`host ${h} is down (its health monitor says so)`);
   }
@@ -173,7 +173,7 @@ export async function restoreStep(
 ): Promise<StepOutcome> {
   let to = input.to;
   if (input.scratch) {
-    to = path.join(deps.stateDir, SCRATCH, input.scratch.key, input.scratch.step);
+    to = path.join(drillScratchDir(deps.host, deps.env), input.scratch.key, input.scratch.step);
     mkdirSync(path.dirname(to), { recursive: true });
   }
   if (!to) throw stepInvalid('a restore step needs a target directory');
@@ -218,10 +218,10 @@ export async function restoreStep(
 }
 
 /** Removes a drill's scratch directories on this host. */
-export function removeScratch(stateDir: string, key: string): StepOutcome {
+export function removeScratch(deps: HostActivityDeps, key: string): StepOutcome {
   if (!/^[A-Za-z0-9._-]+$/.test(key) || key === '.' || key === '..')
     throw stepInvalid(`bad scratch key ${JSON.stringify(key)}`);
-  const dir = path.join(stateDir, SCRATCH, key);
+  const dir = path.join(drillScratchDir(deps.host, deps.env), key);
   if (!existsSync(dir)) return { detail: `${dir} (already gone)` };
   rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   if (existsSync(dir)) throw stepFailed(`could not remove ${dir}`);

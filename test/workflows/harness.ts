@@ -46,6 +46,8 @@ export async function withMockedActivities<T>(
             namespace: env.namespace,
             taskQueue: hostTaskQueue(h.host),
             activities: h.activities,
+            // As the real worker: a cancel reaches a heartbeating activity within seconds.
+            maxHeartbeatThrottleInterval: '2 seconds',
           }),
         ),
       )),

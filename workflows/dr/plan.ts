@@ -8,6 +8,7 @@
 import {
   ActivityCancellationType,
   ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
@@ -20,7 +21,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ApplicationFailure } from '@temporalio/workflow';
+
 import { ADDRESSED_LABEL } from '../../src/core/events';
 import { hostTaskQueue } from '../../src/core/names';
 import { SA_KEYS } from '../../src/core/search-attributes';
@@ -127,7 +128,7 @@ export async function drPlanWorkflow(input: DrRunInput): Promise<RunReport> {
     summary: string,
     extra: Record<string, string> = {},
     to: readonly string[] = plan.contacts.map((c) => c.name),
-  ): void => {
+  ): Promise<unknown> => {
     const receivers = [
       ...new Set(plan.contacts.filter((c) => to.includes(c.name)).flatMap((c) => c.receivers)),
     ];
@@ -140,8 +141,10 @@ export async function drPlanWorkflow(input: DrRunInput): Promise<RunReport> {
       ...extra,
     };
     const annotations = { summary, workflow: info.workflowId };
-    if (!receivers.length) void reportEvent({ labels, annotations });
-    for (const r of receivers) void reportEvent({ labels: { ...labels, [ADDRESSED_LABEL]: r }, annotations });
+    if (!receivers.length) return reportEvent({ labels, annotations });
+    return Promise.all(
+      receivers.map((r) => reportEvent({ labels: { ...labels, [ADDRESSED_LABEL]: r }, annotations })),
+    );
   };
   const answerHow = (name: string, verbs: readonly string[]): string =>
     verbs
@@ -169,6 +172,12 @@ export async function drPlanWorkflow(input: DrRunInput): Promise<RunReport> {
       retry: { maximumAttempts: 1 },
     });
   const undo: Undo[] = [];
+  const setOf = (name: string): DrRunInput['sets'][string] => {
+    const set = input.sets[name];
+    if (!set)
+      throw ApplicationFailure.nonRetryable(`backup set ${name} is not in the run's input`, 'DrStepInvalid');
+    return set;
+  };
 
   /** Runs one action once; what it returns goes into the step's view. */
   const execute = async (
@@ -193,7 +202,7 @@ export async function drPlanWorkflow(input: DrRunInput): Promise<RunReport> {
       case 'http':
         return (a.host ? host(a.host, timeoutMs) : shared(timeoutMs)).drHttp({ http: a.http, where });
       case 'restore': {
-        const set = input.sets[a.set]!;
+        const set = setOf(a.set);
         const h = a.host ?? set.spec.host;
         const o = await host(h, timeoutMs).drRestore({
           set,
@@ -206,10 +215,10 @@ export async function drPlanWorkflow(input: DrRunInput): Promise<RunReport> {
         return o;
       }
       case 'backup':
-        return shared(timeoutMs).drBackup({ spec: input.sets[a.set]!.spec });
+        return shared(timeoutMs).drBackup({ spec: setOf(a.set).spec });
       case 'verify-backup':
         return shared(timeoutMs).drVerifyBackup({
-          spec: input.sets[a.set]!.spec,
+          spec: setOf(a.set).spec,
           maxAgeMs: a.maxAgeMs ?? plan.rpoMs,
         });
       case 'failover': {
@@ -239,7 +248,7 @@ export async function drPlanWorkflow(input: DrRunInput): Promise<RunReport> {
         await sleep(a.durationMs!);
         return { detail: `waited ${formatMs(a.durationMs!)}` };
       case 'notify':
-        tell('DrNotice', a.severity, a.message, { step: name });
+        await tell('DrNotice', a.severity, a.message, { step: name });
         return { detail: `sent: ${a.message}` };
       case 'approval':
         throw new Error('approval steps do not execute'); // handled by approve()
@@ -342,7 +351,7 @@ export async function drPlanWorkflow(input: DrRunInput): Promise<RunReport> {
         question: spec?.action.type === 'approval' ? spec.action.question : s.detail,
       };
       showState();
-      tell(
+      void tell(
         'DrApprovalRequested',
         'warning',
         `${plan.name}: step ${s.name} awaits approval (${needed} of ${allowed.join(', ')}): ${s.approval.question}\n${answerHow(s.name, ['approve', 'reject'])}`,
@@ -447,8 +456,15 @@ export async function drPlanWorkflow(input: DrRunInput): Promise<RunReport> {
         if (skipReq.has(s.name)) return finish(s, 'skipped', 'skipped while it ran: stopped');
         if (abortReq && (isCancellation(err) || scope.consideredCancelled))
           return finish(s, 'cancelled', 'stopped by the abort');
-        const timedOut = err instanceof ActivityFailure && err.cause instanceof TimeoutFailure;
-        const why = timedOut ? `timed out after ${formatMs(timeoutMs)}` : message(err);
+        const tf = err instanceof ActivityFailure && err.cause instanceof TimeoutFailure ? err.cause : null;
+        const timedOut = tf?.timeoutType === 'START_TO_CLOSE';
+        const why = !tf
+          ? message(err)
+          : timedOut
+            ? `timed out after ${formatMs(timeoutMs)}`
+            : tf.timeoutType === 'HEARTBEAT'
+              ? 'its worker stopped answering (heartbeat timeout: the worker or its host went away)'
+              : `no worker took it in time (${tf.timeoutType ?? 'timeout'}): is the host's worker running?`;
         const tail = (err as { cause?: ApplicationFailure }).cause?.details?.[0];
         if (typeof tail === 'string') s.output = tail;
         note(`step ${s.name} attempt ${s.attempts}: ${why}`);
@@ -473,7 +489,7 @@ export async function drPlanWorkflow(input: DrRunInput): Promise<RunReport> {
         s.detail = `${why}: retry, skip or abort?`;
         s.approval = { allowed: runDeciders(plan), needed: 1, approvedBy: [], question: s.detail };
         showState();
-        tell(
+        void tell(
           'DrStepFailed',
           'critical',
           `${plan.name}: step ${s.name} failed (${why}); it waits for retry, skip or abort\n${answerHow(s.name, ['retry', 'skip', 'abort'])}`,
@@ -555,7 +571,7 @@ export async function drPlanWorkflow(input: DrRunInput): Promise<RunReport> {
 
   // ---- the run ----
   showState();
-  tell(
+  void tell(
     'DrRunStarted',
     input.drill ? 'info' : 'critical',
     `${input.drill ? 'DR drill' : 'DR run'} of ${plan.name} started by ${input.startedBy}: ${info.workflowId}`,
@@ -607,7 +623,8 @@ export async function drPlanWorkflow(input: DrRunInput): Promise<RunReport> {
   const report = buildReport(view);
   const rto = report.rto.achievedMs === null ? 'not recovered' : formatMs(report.rto.achievedMs);
   const summary = `${input.drill ? 'DR drill' : 'DR run'} of ${plan.name} ${view.phase}: RTO ${rto}${report.rpo.achievedMs !== null ? `, RPO ${formatMs(report.rpo.achievedMs)}` : ''}; ${report.breaches.length ? `breaches: ${report.breaches.join('; ')}` : 'no breaches'}. Report: hactl dr report ${info.workflowId} --markdown`;
-  tell(
+  // Awaited: the signal must be on its way before the run completes.
+  await tell(
     report.breaches.length ? 'DrBreach' : 'DrRunFinished',
     report.breaches.length ? 'critical' : 'info',
     summary,

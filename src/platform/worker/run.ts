@@ -109,6 +109,11 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
     // When a worker dies, its cached workflows move to another worker after this long; the
     // SDK default (10s) would delay a down report by as much.
     stickyQueueScheduleToStartTimeout: 3_000,
+    // Our long steps heartbeat every 2s; sending each one (instead of the SDK's throttling up
+    // to 80% of the heartbeat timeout) delivers a cancel, or the news that the run was
+    // terminated, within seconds: a cancelled restore stops before it could swap, an aborted
+    // DR step's process is gone before the undo starts.
+    maxHeartbeatThrottleInterval: 2_000,
   };
   try {
     const shared = await Worker.create({
@@ -121,10 +126,6 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       ...common,
       taskQueue: hostTaskQueue(opts.host),
       activities: activities.host,
-      // Our long steps heartbeat every 2s; sending each one (instead of the SDK's throttling up
-      // to 80% of the heartbeat timeout) delivers a cancel, or the news that the run was
-      // terminated, within seconds, so a cancelled restore stops before it could swap.
-      maxHeartbeatThrottleInterval: '2 seconds',
     });
     // If one worker fails, stop the other too: a half-working host would look healthy.
     const stopOther = (other: Worker) => (err: unknown) => {
