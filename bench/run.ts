@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { benchBackup, benchWorkDir, printBackup } from './backup';
 import { benchAlerts, printAlerts } from './alerts';
 import { benchCli, printCli } from './cli';
+import { benchDr, printDr } from './dr';
 import { benchFailover, printFailover } from './failover';
 import { benchHealth, printHealth } from './health';
 import { benchRedundancy, printRedundancy } from './redundancy';
@@ -53,6 +54,13 @@ async function main(): Promise<number> {
     console.log('');
     printFailover(r);
     results.failover = r;
+    ok &&= r.pass;
+  }
+  if (want('dr')) {
+    const r = await benchDr();
+    console.log('');
+    printDr(r);
+    results.dr = r;
     ok &&= r.pass;
   }
   if (want('backup')) {

@@ -4,6 +4,8 @@
 // (a test checks), so that a program that only starts and watches workflows stays small.
 import { ALERTS_IDS, ALERTS_KIND } from './alerts/model/ids';
 import { BACKUP_IDS, BACKUP_KIND } from './backup/model/ids';
+import { DR_IDS, DR_KIND } from './dr/model/ids';
+import { FAILOVER_IDS, FAILOVER_KIND } from './failover/model/ids';
 import { HEALTH_IDS, HEALTH_KIND } from './health/model/ids';
 import { REDUNDANCY_IDS, REDUNDANCY_KIND } from './redundancy/model/ids';
 
@@ -28,6 +30,9 @@ export const IDS = {
   alertsManager: ALERTS_IDS.manager,
   notifier: ALERTS_IDS.notifier,
   service: REDUNDANCY_IDS.controller,
+  failoverGroup: FAILOVER_IDS.controller,
+  drRun: DR_IDS.run,
+  drDrillSchedule: DR_IDS.drillSchedule,
 };
 /** Values of the HaKind search attribute. */
 export const KIND = {
@@ -37,6 +42,9 @@ export const KIND = {
   notify: ALERTS_KIND.notifier,
   alertsAdmin: ALERTS_KIND.admin,
   redundancy: REDUNDANCY_KIND.controller,
+  failover: FAILOVER_KIND.controller,
+  dr: DR_KIND.run,
+  drDrill: DR_KIND.drillSchedule,
 };
 
 // Health.
@@ -129,3 +137,67 @@ export {
   scaleSignal,
   pauseSignal,
 } from '../workflows/redundancy/messages';
+
+// Failover groups.
+export {
+  groupNames,
+  groupState,
+  listGroups,
+  failoverHistory,
+  switchover,
+  forceFailover,
+  pauseGroup,
+  GroupNotFound,
+  FailoverRequestRefused,
+} from './failover/client';
+export type {
+  GroupSpec,
+  GroupView,
+  NodeView,
+  NodeSpec,
+  FailoverEvent,
+  Candidate,
+  Role,
+} from './failover/model/types';
+export type { SwitchoverRequest, ForceRequest } from './failover/model/requests';
+export {
+  groupQuery,
+  failoverHistoryQuery,
+  switchoverUpdate,
+  forceFailoverUpdate,
+  pauseGroupUpdate,
+  switchoverSignal,
+  forceFailoverSignal,
+  pauseGroupSignal,
+} from '../workflows/failover/messages';
+
+// DR plans.
+export {
+  findPlan,
+  startRun,
+  runState,
+  runReport,
+  decide,
+  listRuns,
+  runWorkflowId,
+  UnknownPlan,
+  RunNotFound,
+  DecisionRefused,
+} from './dr/client';
+export type { StartRunOptions, RunSummary } from './dr/client';
+export type {
+  PlanSpec,
+  StepSpec,
+  StepAction,
+  StepState,
+  StepView,
+  RunView,
+  RunPhase,
+  Decision,
+  Contact,
+  DrRunInput,
+} from './dr/model/types';
+export type { RunReport, StepReport } from './dr/model/report';
+export { buildReport, renderReportMarkdown } from './dr/model/report';
+export type { DecisionRequest, DecisionVerb } from './dr/model/requests';
+export { runQuery, reportQuery, decisionUpdates, decisionSignals } from '../workflows/dr/messages';

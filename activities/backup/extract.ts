@@ -50,6 +50,11 @@ export interface ExtractOptions {
   signal?: AbortSignal;
   /** At most this many restored bytes per second. */
   maxBytesPerSec?: number;
+  /**
+   * Write only the entries below this archive path (a backed-up directory, as in the manifest),
+   * relative to it: an in-place restore of one source. Every entry is still read and checked.
+   */
+  subtree?: string;
 }
 
 export interface ExtractResult {
@@ -101,7 +106,14 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
   let hash: Hash | undefined;
   let current: { rel: string; entry: TarEntry; want?: ManifestFile } | undefined;
 
-  const full = (rel: string): string => path.join(root!, rel);
+  const prefix = opts.subtree !== undefined ? safeRelative(opts.subtree, 'subtree') : null;
+  /** Where an archive path goes under root; null when nowhere (outside the subtree, or its root). */
+  const outOf = (rel: string): string | null => {
+    if (prefix === null) return rel;
+    return rel.startsWith(`${prefix}/`) ? rel.slice(prefix.length + 1) : null;
+  };
+  const writes = (rel: string): boolean => root !== undefined && outOf(rel) !== null;
+  const full = (rel: string): string => path.join(root!, outOf(rel)!);
 
   const checkParents = (rel: string): void => {
     const parts = rel.split('/');
@@ -120,7 +132,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
     if (slash < 0 || !root) return;
     const dir = rel.slice(0, slash);
     if (made.has(dir)) return;
-    mkdirSync(full(dir), { recursive: true, mode: 0o700 });
+    if (outOf(dir) !== null) mkdirSync(full(dir), { recursive: true, mode: 0o700 });
     made.add(dir);
   };
 
@@ -163,10 +175,15 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
         );
       }
       checkParents(rel);
+      if (prefix !== null && rel === prefix && e.type !== 'dir')
+        throw new ContentMismatch(
+          `"${rel}" is a ${e.type} in this backup, not a directory: it cannot be restored in place`,
+        );
       if (seen.has(rel) && e.type !== 'dir')
         throw new HostileEntry(`entry "${rel}" appears twice in the archive`);
       // Safety first: a hostile entry is reported as such, whatever the manifest says.
-      if (e.type === 'symlink') checkSymlink(rel, e.linkpath);
+      // Inside a subtree a link must stay inside it: that is the target of an in-place restore.
+      if (e.type === 'symlink') checkSymlink(outOf(rel) ?? rel, e.linkpath);
       if (e.type === 'hardlink') checkHardlink(rel, e.linkpath);
       if (e.type !== 'dir' && made.has(rel)) {
         throw new HostileEntry(`entry "${rel}" would replace a directory restored before it`);
@@ -177,7 +194,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
       if (e.type === 'dir') {
         if (regular.has(rel) || symlinks.has(rel))
           throw new HostileEntry(`directory "${rel}" replaces an earlier entry`);
-        if (root && !made.has(rel)) {
+        if (writes(rel) && !made.has(rel)) {
           mkdirSync(full(rel), { recursive: true, mode: 0o700 });
           made.add(rel);
         }
@@ -191,7 +208,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
           throw new ContentMismatch(
             `symlink "${rel}" points to "${target}", the manifest says "${want.target}"`,
           );
-        if (root) {
+        if (writes(rel)) {
           ensureParent(rel);
           symlinkSync(target, full(rel));
           if (owners) lchownSync(full(rel), e.uid, e.gid);
@@ -207,7 +224,11 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
           throw new ContentMismatch(
             `hard link "${rel}" points to "${target}", the manifest says "${want.target}"`,
           );
-        if (root) {
+        if (writes(rel)) {
+          if (outOf(target) === null)
+            throw new HostileEntry(
+              `hard link "${rel}" -> "${target}" points outside ${prefix ?? 'the target'}: restore this backup into a directory instead`,
+            );
           ensureParent(rel);
           linkSync(full(target), full(rel));
         }
@@ -218,7 +239,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
       // Regular file.
       if (want && want.size !== e.size)
         throw new ContentMismatch(`file "${rel}" has ${e.size} bytes, the manifest says ${want.size}`);
-      if (root) {
+      if (writes(rel)) {
         ensureParent(rel);
         // O_EXCL + O_NOFOLLOW: never through an existing path, never through a link.
         fd = openSync(full(rel), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
@@ -278,11 +299,14 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
     }
   }
 
+  if (prefix !== null && !seen.has(prefix))
+    throw new ContentMismatch(`this backup holds nothing at "${prefix}": nothing to restore in place there`);
   if (root) {
     // Directories last and deepest first, so that restoring a read-only directory's mode or a
     // directory's mtime is not undone by writing its children.
     dirs.sort((a, b) => b.rel.length - a.rel.length);
     for (const d of dirs) {
+      if (!writes(d.rel)) continue;
       if (owners) lchownSync(full(d.rel), d.uid, d.gid);
       chmodSync(full(d.rel), d.mode & 0o7777);
       utimesSync(full(d.rel), d.mtime, d.mtime);

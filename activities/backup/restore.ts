@@ -199,6 +199,7 @@ export async function extractForRestore(req: RestoreRequest, deps: RestoreDeps):
         onProgress: (b) => deps.onProgress?.('extract', b),
         ...(deps.signal ? { signal: deps.signal } : {}),
         ...(req.maxBytesPerSec ? { maxBytesPerSec: req.maxBytesPerSec } : {}),
+        ...(req.subtree !== undefined ? { subtree: req.subtree } : {}),
       });
       chmodSync(staging, t.mode); // the target directory itself keeps its mode
     } catch (err) {

@@ -4,7 +4,13 @@
 import { mkdirSync, rmSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { listBackups, runBackupCancellable, startRestore, verifyBackups } from '../../src/backup/client';
+import {
+  listBackups,
+  runBackupCancellable,
+  startRestore,
+  startRestoreInPlace,
+  verifyBackups,
+} from '../../src/backup/client';
 import type { BackupSetSpec } from '../../src/backup/model/types';
 import type { ProbeSpec } from '../../src/core/probe';
 import type { DrSetRef, PlanSpec } from '../../src/dr/model/types';
@@ -176,7 +182,7 @@ export async function restoreStep(
     to = path.join(drillScratchDir(deps.host, deps.env), input.scratch.key, input.scratch.step);
     mkdirSync(path.dirname(to), { recursive: true });
   }
-  if (!to) throw stepInvalid('a restore step needs a target directory');
+  if (!to) return restoreInPlaceStep(client, input, deps, signal);
   let started;
   try {
     started = await startRestore(client, input.set.spec, {
@@ -214,6 +220,49 @@ export async function restoreStep(
     };
   } catch (err) {
     throw stepFailed(`restore of ${input.set.spec.set} into ${to}: ${message(err)}`);
+  }
+}
+
+async function restoreInPlaceStep(
+  client: Client,
+  input: RestoreStepInput,
+  deps: HostActivityDeps,
+  signal?: AbortSignal,
+): Promise<StepOutcome> {
+  let started;
+  try {
+    started = await startRestoreInPlace(client, input.set.spec, {
+      ...(input.at ? { at: Date.parse(input.at) } : {}),
+      host: deps.host,
+      protect: input.set.protect,
+      keepPrevious: true,
+    });
+  } catch (err) {
+    throw stepFailed(`in-place restore of ${input.set.spec.set}: ${message(err)}`);
+  }
+  const { handle, backup } = started;
+  heartbeat({ restore: handle.workflowId });
+  const result = handle.result();
+  const first = await Promise.race([
+    result.then(
+      () => 'done' as const,
+      () => 'done' as const,
+    ),
+    aborted(signal),
+  ]);
+  if (first === 'aborted') {
+    await handle.cancel().catch(() => undefined);
+    await result.catch(() => undefined);
+    throw stepFailed(`in-place restore of ${input.set.spec.set} stopped`);
+  }
+  try {
+    const r = await result;
+    return {
+      detail: `restored backup ${backup.id} of ${r.set} (${backup.createdAt}) in place: ${r.restored.map((x) => `${x.target} (${x.files} files${x.previous ? `, previous content in ${x.previous}` : ''})`).join('; ')}`,
+      backupAt: backup.createdAt,
+    };
+  } catch (err) {
+    throw stepFailed(`in-place restore of ${input.set.spec.set}: ${message(err)}`);
   }
 }
 

@@ -17,6 +17,7 @@ import type { backupVerifyWorkflow } from '../../workflows/backup/backup-verify'
 import type { BackupListResult } from '../../workflows/backup/backup-admin';
 import type { backupWorkflow } from '../../workflows/backup/backup';
 import type { restoreWorkflow, RestoreWorkflowInput } from '../../workflows/backup/restore';
+import type { restoreInPlaceWorkflow } from '../../workflows/backup/restore-in-place';
 import type { BackupSetConfig } from './config';
 import type { BackupSection } from './desired';
 import { BACKUP_FAILURES } from './model/failures';
@@ -32,7 +33,7 @@ import type {
   RestoreResult,
   VerifyReport,
 } from './model/types';
-import { normaliseAbsolute, restoreTargetError } from './model/types';
+import { normaliseAbsolute, restoreTargetError, sourceSubtree } from './model/types';
 
 export { NoSuchBackup, pickBackup };
 
@@ -280,6 +281,86 @@ export async function startRestore(
     throw err;
   }
   return { handle, backup, check };
+}
+
+/**
+ * Restores a backup back into the paths it was taken from (every source directory of the
+ * backup, each staged beside itself and swapped in only once all are staged; the previous
+ * content is kept aside unless keepPrevious is false). Checked on the host first, like
+ * startRestore. Sources that were files cannot be restored in place: restore those with `to`.
+ */
+export async function startRestoreInPlace(
+  client: Client,
+  spec: BackupSetSpec,
+  opts: Omit<RestoreOptions, 'to' | 'intoSource'>,
+): Promise<{
+  handle: WorkflowHandle<typeof restoreInPlaceWorkflow>;
+  backup: BackupInfo;
+  checks: RestoreCheck[];
+}> {
+  const listing = await listBackups(client, spec);
+  const backup = pickBackup(
+    spec.set,
+    listing.backups,
+    { ...(opts.id ? { id: opts.id } : {}), ...(opts.at !== undefined ? { at: opts.at } : {}) },
+    listing.damaged,
+  );
+  const host = opts.host ?? spec.host;
+  const sources = backup.sources.map((s) => s.path);
+  if (!sources.length)
+    throw new InvalidRestoreTarget(
+      `backup ${backup.id} of ${spec.set} has no source paths (only command output): restore it with --to`,
+    );
+  const base = {
+    set: spec.set,
+    id: backup.id,
+    destination: spec.destination,
+    keepPrevious: opts.keepPrevious ?? true,
+    allowExternalSymlinks: opts.allowExternalSymlinks ?? false,
+    ...(opts.protect ? { protect: opts.protect } : {}),
+    ...(opts.maxBytesPerSec ? { maxBytesPerSec: opts.maxBytesPerSec } : {}),
+  };
+  const checks: RestoreCheck[] = [];
+  for (const src of sources) {
+    try {
+      checks.push(
+        await client.workflow.execute<typeof restoreCheckWorkflow>(BACKUP_WORKFLOWS.restoreCheck, {
+          workflowId: BACKUP_IDS.restoreCheckWorkflow(spec.set, Date.now()),
+          taskQueue: SHARED_TASK_QUEUE,
+          args: [{ ...base, target: src, subtree: sourceSubtree(src), intoSource: true, host }],
+          typedSearchAttributes: searchAttributePairs(BACKUP_KIND.backupAdmin, spec.set, host),
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof WorkflowFailedError)) throw err;
+      const cause = innermost(err);
+      if (cause.type === BACKUP_FAILURES.restoreInProgress) throw new RestoreInProgress(cause.message);
+      throw new RestoreRefused(
+        `restore of ${spec.set} backup ${backup.id} in place (${src}) refused on ${host}: ${cause.message}`,
+      );
+    }
+  }
+  const workflowId = BACKUP_IDS.restoreWorkflow(spec.set, backup.id, host, 'in-place');
+  try {
+    const handle = await client.workflow.start<typeof restoreInPlaceWorkflow>(
+      BACKUP_WORKFLOWS.restoreInPlace,
+      {
+        workflowId,
+        taskQueue: SHARED_TASK_QUEUE,
+        args: [{ ...base, host, sources }],
+        typedSearchAttributes: searchAttributePairs(BACKUP_KIND.restore, spec.set, host),
+        staticSummary: `restore of ${spec.set} backup ${backup.id} in place on ${host}: ${sources.join(', ')}`,
+        workflowIdConflictPolicy: 'FAIL',
+      },
+    );
+    return { handle, backup, checks };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError)
+      throw new RestoreInProgress(
+        `an in-place restore of backup ${backup.id} of ${spec.set} on ${host} is already in progress (workflow ${workflowId})`,
+      );
+    throw err;
+  }
 }
 
 /** startRestore, then waits for the result. */

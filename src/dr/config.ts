@@ -42,7 +42,10 @@ const actionFields = {
       set: name(),
       /** "latest" or an ISO time: the newest backup at or before it. */
       at: z.string().default('latest'),
-      to: z.string().min(1, { error: 'to is an absolute directory on the restoring host' }),
+      /** A directory (relative: to this file's directory); or inPlace: true. */
+      to: z.string().min(1).optional(),
+      /** Back into the paths the backup was taken from (each staged beside itself, then swapped). */
+      inPlace: z.boolean().optional(),
       host: name().optional(),
     })
     .optional(),
@@ -180,7 +183,7 @@ function action(raw: RawAction, ctx: SectionContext, at: string): StepAction {
         type: 'restore',
         set: r.set,
         at: r.at === 'latest' ? null : new Date(Date.parse(r.at)).toISOString(),
-        to: path.resolve(r.to),
+        to: r.to !== undefined ? path.resolve(base, r.to) : null, // relative: to the config file's directory
         host: r.host ?? null,
       };
     }
@@ -338,13 +341,15 @@ function checkAction(a: Obj, at: PathSegment[], refs: Refs, issues: IssueCollect
   const v = a[t];
   if (!isObj(v)) return;
   const here = [...at, t];
+  if (t === 'command' && v.shell === true && Array.isArray(v.argv) && v.argv.length !== 1)
+    issues.add([...here, 'argv'], 'with shell: true, argv must be one string: the shell script to run');
   if (t === 'command' || t === 'http' || t === 'restore')
     checkHostRef(v.host ?? undefined, [...here, 'host'], refs.hosts, issues);
   if (t === 'restore' || t === 'backup' || t === 'verify-backup')
     checkRef(v.set, refs.sets, 'backup set', 'backups', [...here, 'set'], issues);
   if (t === 'restore') {
-    if (typeof v.to === 'string' && !path.isAbsolute(v.to))
-      issues.add([...here, 'to'], `"${v.to}" is not an absolute path`);
+    if ((v.to === undefined) === (v.inPlace !== true))
+      issues.add(here, 'a restore has either to: <directory> or inPlace: true');
     if (typeof v.at === 'string' && v.at !== 'latest' && Number.isNaN(Date.parse(v.at)))
       issues.add(
         [...here, 'at'],

@@ -46,7 +46,7 @@ describe('hactl command line', () => {
     const ok = await hactl(['config', 'validate', path.join(ROOT, 'config', 'high_availability.yml')]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(
-      /: ok \(1 host\(s\): local; health every 30s; 1 backup set\(s\): config; 5 alert rule\(s\); 1 receiver\(s\)\)/,
+      /: ok \(1 host\(s\): local; health every 30s; 1 backup set\(s\): config; 5 alert rule\(s\); 1 receiver\(s\); 1 DR plan\(s\): config-recovery \(5 steps\)\)/,
     );
 
     const bad = writeConfig(

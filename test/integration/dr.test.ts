@@ -121,6 +121,12 @@ drPlans:
       - name: g
         steps:
           - { name: flaky, command: ${cmd('beta', 'flaky', LOG, 'flaky', W('flaky.marker'))}, retries: 1 }
+  - name: inplace
+    groups:
+      - name: g
+        steps:
+          - name: back-in-place
+            restore: { set: files, inPlace: true }
   - name: drillme
     rpo: 1d
     critical: { backupSets: [files] }
@@ -310,6 +316,23 @@ describe('DR plans on real workers', () => {
     expect(report.steps.find((s) => s.name === 'flaky')).toMatchObject({ state: 'completed', attempts: 2 });
     expect(logLines()).toContain('flaky again');
   }, 120_000);
+
+  it('a restore step back into the original paths: the data is the backup’s again, the previous kept aside', async () => {
+    writeFileSync(W('data', 'orders.txt'), 'order-41\norder-42\norder-43 (after the backup)\n');
+    const r = await cli(['dr', 'run', 'inplace', '--as', 'zed', '--wait', '--json']);
+    expect([r.code, r.code ? r.stdout + r.stderr : '']).toEqual([0, '']);
+    const report = JSON.parse(r.stdout) as RunReport;
+    expect(readFileSync(W('data', 'orders.txt'), 'utf8')).toBe('order-41\norder-42\n');
+    const detail = report.steps.find((s) => s.name === 'back-in-place')!.detail;
+    expect(detail).toMatch(
+      new RegExp(
+        `in place: ${W('data').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(1 files, previous content in `,
+      ),
+    );
+    const previous = readdirSync(tmp.dir).find((n) => n.startsWith('data.ha-previous-'))!;
+    expect(readFileSync(W(previous, 'orders.txt'), 'utf8')).toContain('order-43');
+    expect(report.rpo.achievedMs).toBeGreaterThan(0);
+  });
 
   it('a drill: production steps skipped, the restore goes to scratch, and nothing of it remains', async () => {
     const r = await cli(['dr', 'run', 'drillme', '--drill', '--as', 'zed', '--wait', '--json']);

@@ -3,7 +3,7 @@ import { formatBytes, formatDuration } from '../../core/format';
 import { formatTable } from '../../platform/cli/table';
 import type { RetentionDecision } from '../model/retention';
 import type { BackupListResult } from '../../../workflows/backup/backup-admin';
-import type { BackupResult, RestoreResult, VerifyReport } from '../model/types';
+import type { BackupResult, RestoreInPlaceResult, RestoreResult, VerifyReport } from '../model/types';
 
 export function renderBackupResult(r: BackupResult): string[] {
   const lines = [
@@ -22,6 +22,16 @@ export function renderRestoreResult(r: RestoreResult): string[] {
   ];
   if (r.previous) lines.push(`  previous content kept in ${r.previous}`);
   return lines;
+}
+
+export function renderRestoreInPlaceResult(r: RestoreInPlaceResult): string[] {
+  return [
+    `restored backup ${r.id} of ${r.set} in place on ${r.host} in ${formatDuration(r.durationMs)}:`,
+    ...r.restored.map(
+      (x) =>
+        `  ${x.target}: ${x.files} files, ${x.dirs} dirs, ${x.symlinks} symlinks, ${formatBytes(x.bytes)}${x.previous ? `; previous content kept in ${x.previous}` : ''}`,
+    ),
+  ];
 }
 
 export function renderListing(

@@ -6,12 +6,13 @@ import { parseTime } from '../../core/time';
 import { configOption, parsed, withClient } from '../../platform/cli/context';
 import { onHost, startAndMaybeWait } from '../../platform/cli/run';
 import { loadConfig } from '../../platform/registry-api';
-import { findSet, restoreProtection, startRestore } from '../client';
+import { findSet, restoreProtection, startRestore, startRestoreInPlace } from '../client';
 import { restoreTargetError } from '../model/types';
-import { renderRestoreResult } from './render';
+import { renderRestoreInPlaceResult, renderRestoreResult } from './render';
 
 interface RestoreFlags {
-  to: string;
+  to?: string;
+  inPlace?: boolean;
   id?: string;
   at?: string;
   host?: string;
@@ -31,7 +32,11 @@ export function register(program: Command): Command {
       'restore a backup of SET into DIR: checksum first, extract to a staging dir, check every file, swap in',
     )
     .argument('<set>', 'backup set name')
-    .requiredOption('--to <dir>', 'directory to restore into (absolute path on the restoring host)')
+    .option('--to <dir>', 'directory to restore into (absolute path on the restoring host)')
+    .option(
+      '--in-place',
+      'restore into the paths the backup was taken from: each staged beside itself, all swapped once all are staged, previous content kept aside',
+    )
     .option('--id <id>', 'this backup')
     .option('--at <time>', 'the newest backup at or before this time (ISO 8601, or "2h ago")')
     .option(
@@ -63,6 +68,10 @@ export function register(program: Command): Command {
     .option('--json', 'print the result (or the started workflow) as JSON')
     .action(async (set: string, opts: RestoreFlags, cmd: Command) => {
       if (opts.id && opts.at) throw new BadInput('give --id or --at, not both');
+      if ((opts.to === undefined) === !opts.inPlace)
+        throw new BadInput('give --to DIR or --in-place (one of them)');
+      if (opts.inPlace && opts.intoSource)
+        throw new BadInput('--in-place restores into the sources already; drop --into-source');
       const cfg = loadConfig(opts.config);
       const { spec } = findSet(cfg, set);
       if (opts.host && !cfg.hosts.some((h) => h.name === opts.host)) {
@@ -71,14 +80,39 @@ export function register(program: Command): Command {
         );
       }
       // Never resolved against this shell's working directory: the path is on the restoring host.
-      const badTarget = restoreTargetError(opts.to);
+      const badTarget = opts.to !== undefined ? restoreTargetError(opts.to) : null;
       if (badTarget) throw new BadInput(badTarget);
       const at = opts.at !== undefined ? parseTime(opts.at) : undefined;
       const host = opts.host ?? spec.host;
       await withClient(cmd, async (client) => {
+        if (opts.inPlace) {
+          const r = await onHost(client, spec.host, `listing backups of ${set}`, () =>
+            startRestoreInPlace(client, spec, {
+              ...(opts.id ? { id: opts.id } : {}),
+              ...(at !== undefined ? { at } : {}),
+              ...(opts.host ? { host: opts.host } : {}),
+              keepPrevious: !opts.discardPrevious,
+              allowExternalSymlinks: !!opts.allowExternalSymlinks,
+              protect: restoreProtection(cfg, host),
+              ...(opts.rateLimit ? { maxBytesPerSec: opts.rateLimit } : {}),
+            }),
+          );
+          await startAndMaybeWait(
+            opts,
+            {
+              handle: r.handle,
+              started: `started in-place restore of ${set} backup ${r.backup.id} (${r.backup.createdAt}) into ${r.checks.map((c) => c.target).join(', ')}: workflow ${r.handle.workflowId}`,
+              extra: { backup: r.backup.id },
+            },
+            `in-place restore of ${set} backup ${r.backup.id}`,
+            host,
+            renderRestoreInPlaceResult,
+          );
+          return;
+        }
         const { handle, backup, check } = await onHost(client, spec.host, `listing backups of ${set}`, () =>
           startRestore(client, spec, {
-            to: opts.to,
+            to: opts.to!,
             ...(opts.id ? { id: opts.id } : {}),
             ...(at !== undefined ? { at } : {}),
             ...(opts.host ? { host: opts.host } : {}),

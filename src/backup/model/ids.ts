@@ -39,6 +39,7 @@ export const BACKUP_WORKFLOWS = {
   backup: 'backupWorkflow',
   scheduledBackup: 'scheduledBackupWorkflow',
   restore: 'restoreWorkflow',
+  restoreInPlace: 'restoreInPlaceWorkflow',
   restoreCheck: 'restoreCheckWorkflow',
   backupVerify: 'backupVerifyWorkflow',
   backupDrill: 'backupDrillWorkflow',

@@ -150,6 +150,25 @@ export interface RestoreRequest {
   startedAt?: string;
   /** At most this many bytes of restored data per second (spares a busy disk). */
   maxBytesPerSec?: number;
+  /**
+   * In-place restore of one source: only the archive entries below this path (a source as the
+   * manifest lists it, without its leading "/") are written, relative to it, into target.
+   */
+  subtree?: string;
+}
+
+/** An in-place restore: every source path of the backup, each staged beside itself and swapped. */
+export interface RestoreInPlaceResult {
+  set: string;
+  id: string;
+  host: string;
+  restored: RestoreResult[];
+  durationMs: number;
+}
+
+/** The archive path of a source (its subtree), as written in the archive. */
+export function sourceSubtree(sourcePath: string): string {
+  return sourcePath.replace(/^\/+/, '').replace(/\/+$/, '');
 }
 
 /** What a restore's preflight found: the backup it picked, and the target and space checked. */
