@@ -437,7 +437,10 @@ export async function createArchive(opts: ArchiveOptions): Promise<ArchiveResult
     fsyncSync(fd);
     closeSync(fd);
     fd = -1;
-    writeFileAtomic(path.join(dest, sidecarName(id, attempt)), JSON.stringify(packer.entries));
+    writeFileAtomic(
+      path.join(dest, sidecarName(id, attempt)),
+      JSON.stringify({ entries: packer.entries, gzipMembers: done.memberSizes }),
+    );
     fsyncDir(dest);
     ok = true;
     return {

@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Manifest, ManifestFile } from '../../src/backup/model/types';
 import { BACKUP_FAILURES } from '../../src/backup/model/failures';
-import { gunzipFile } from './pgzip';
+import { gunzipFile, gunzipMembers } from './pgzip';
 import { TarParser } from './tar';
 import type { TarEntry } from './tar';
 
@@ -275,16 +275,16 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
   });
 
   try {
-    await gunzipFile(
-      opts.archive,
-      (chunk) => {
-        const signal = opts.signal;
-        if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
-        parser.write(chunk);
-        opts.onProgress?.(result.bytes);
-      },
-      opts.maxBytesPerSec,
-    );
+    const onChunk = (chunk: Buffer): void => {
+      const signal = opts.signal;
+      if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
+      parser.write(chunk);
+      opts.onProgress?.(result.bytes);
+    };
+    // With the manifest's member index, every core decompresses; without it, one does.
+    const members = opts.manifest?.gzipMembers;
+    if (members?.length) await gunzipMembers(opts.archive, members, onChunk, opts.maxBytesPerSec);
+    else await gunzipFile(opts.archive, onChunk, opts.maxBytesPerSec);
     parser.finish();
   } finally {
     if (fd >= 0) closeSync(fd);

@@ -174,8 +174,13 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       const a = input.archive;
       const sidecar = path.join(dest, sidecarName(input.id, a.attempt));
       let entries: ManifestFile[];
+      let gzipMembers: number[] | undefined;
       try {
-        entries = JSON.parse(readFileSync(sidecar, 'utf8')) as ManifestFile[];
+        // The entry list, and the size of every gzip member (older workers wrote the list alone).
+        const side = JSON.parse(readFileSync(sidecar, 'utf8')) as
+          ManifestFile[] | { entries: ManifestFile[]; gzipMembers?: number[] };
+        entries = Array.isArray(side) ? side : side.entries;
+        gzipMembers = Array.isArray(side) ? undefined : side.gzipMembers;
       } catch (err) {
         // A retry after the manifest was written (and the sidecar removed) finds it done.
         try {
@@ -221,6 +226,7 @@ export function createBackupActivities(deps: BackupActivityDeps) {
         bytesIn: a.bytesIn,
         warnings: a.warnings,
         entries,
+        ...(gzipMembers?.length ? { gzipMembers } : {}),
       };
       try {
         writeFileAtomic(path.join(dest, manifestName(input.id)), JSON.stringify(manifest));

@@ -3,7 +3,7 @@
 // Concatenated members are valid gzip (RFC 1952 §2.2); gzip, GNU tar and zlib read them.
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
-import { createReadStream, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import * as os from 'node:os';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
@@ -31,6 +31,8 @@ export class ParallelGzipWriter {
   bytesIn = 0;
   bytesOut = 0;
   members = 0;
+  /** Compressed size of each member, in order: where each starts, for parallel decompression. */
+  readonly memberSizes: number[] = [];
 
   constructor(
     private readonly fd: number,
@@ -69,11 +71,18 @@ export class ParallelGzipWriter {
     this.hash.update(member);
     this.bytesOut += member.length;
     this.members++;
+    this.memberSizes.push(member.length);
     this.opts.onWrite?.(this.bytesOut);
   }
 
   /** Flushes everything; returns the SHA-256 of the compressed stream. */
-  async end(): Promise<{ bytesIn: number; bytesOut: number; sha256: string; members: number }> {
+  async end(): Promise<{
+    bytesIn: number;
+    bytesOut: number;
+    sha256: string;
+    members: number;
+    memberSizes: number[];
+  }> {
     if (this.fill > 0 || this.members + this.queue.length === 0) await this.submit();
     while (this.queue.length) await this.drainOne();
     return {
@@ -81,6 +90,7 @@ export class ParallelGzipWriter {
       bytesOut: this.bytesOut,
       sha256: this.hash.digest('hex'),
       members: this.members,
+      memberSizes: this.memberSizes,
     };
   }
 
@@ -104,6 +114,66 @@ export async function fileSha256(
     onProgress?.(bytes);
   }
   return { sha256: hash.digest('hex'), bytes };
+}
+
+const gunzipAsync = promisify<zlib.InputType, zlib.ZlibOptions, Buffer>(zlib.gunzip);
+
+/**
+ * Decompresses a multi-member gzip file whose member sizes are known (the manifest's index), on
+ * every core: members are read in order, decompressed on the thread pool several at once, and
+ * handed to `onChunk` in order. Falls back to gunzipFile when the sizes do not add up to the file.
+ */
+export async function gunzipMembers(
+  file: string,
+  memberSizes: readonly number[],
+  onChunk: (chunk: Buffer) => void,
+  maxBytesPerSec?: number,
+  inflight = Math.max(2, os.availableParallelism() * 2),
+): Promise<number> {
+  const fd = openSync(file, 'r');
+  try {
+    const total = memberSizes.reduce((a, b) => a + b, 0);
+    if (memberSizes.length === 0 || total !== fstatSync(fd).size || memberSizes.some((n) => !(n > 0)))
+      return await gunzipFile(file, onChunk, maxBytesPerSec);
+    let bytesOut = 0;
+    const started = Date.now();
+    let offset = 0;
+    let next = 0;
+    const queue: Array<Promise<Buffer>> = [];
+    const readMember = (): Promise<Buffer> => {
+      const size = memberSizes[next++]!;
+      const buf = Buffer.allocUnsafe(size);
+      let got = 0;
+      while (got < size) {
+        const n = readSync(fd, buf, got, size - got, offset + got);
+        if (n === 0) throw new Error(`${file} ended inside gzip member ${next} (at byte ${offset + got})`);
+        got += n;
+      }
+      offset += size;
+      const p = gunzipAsync(buf, { chunkSize: 1 << 20 });
+      p.catch(() => undefined); // awaited in order below; an early failure must not go unhandled
+      return p;
+    };
+    try {
+      while (next < memberSizes.length && queue.length < inflight) queue.push(readMember());
+      while (queue.length) {
+        const out = await queue.shift()!;
+        if (next < memberSizes.length) queue.push(readMember());
+        bytesOut += out.length;
+        onChunk(out);
+        if (maxBytesPerSec) {
+          const ahead = (bytesOut / maxBytesPerSec) * 1000 - (Date.now() - started);
+          if (ahead > 1) await new Promise((r) => setTimeout(r, ahead));
+        }
+      }
+    } catch (err) {
+      await Promise.allSettled(queue); // nothing reads the file after it is closed
+      throw err;
+    }
+    return bytesOut;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

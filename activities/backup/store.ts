@@ -20,7 +20,7 @@ export const manifestName = (id: string): string => `${id}${MANIFEST_SUFFIX}`;
 export const partialName = (id: string, what: string): string => `.${id}.${what}${PARTIAL_SUFFIX}`;
 
 export function infoOf(m: Manifest): BackupInfo {
-  const { entries: _e, format: _f, ...info } = m;
+  const { entries: _e, format: _f, gzipMembers: _g, ...info } = m;
   return info;
 }
 

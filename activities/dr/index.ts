@@ -12,13 +12,13 @@ import {
   failoverStep,
   hostsUp,
   preconditions,
-  restoreStep,
-  removeScratch,
   serviceStep,
   verifyNewest,
   waitProbes,
 } from './steps';
-import type { FailoverStepInput, PreconditionsInput, RestoreStepInput, ServiceStepInput } from './steps';
+import type { FailoverStepInput, PreconditionsInput, ServiceStepInput } from './steps';
+import { removeScratch, restoreStep } from './restore';
+import type { RestoreStepInput } from './restore';
 import type { BackupSetSpec } from '../../src/backup/model/types';
 import type { CommandSpec } from '../../src/core/command';
 import type { ProbeSpec } from '../../src/core/probe';

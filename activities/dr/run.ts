@@ -84,3 +84,19 @@ export async function checkHttp(
     output: tail,
   };
 }
+
+/** The innermost message of an error chain (a workflow failure's cause, say). */
+export function message(err: unknown): string {
+  let e = err as { cause?: unknown; message?: string };
+  while (e?.cause) e = e.cause;
+  return e?.message ?? String(err);
+}
+
+/** Resolves when `signal` aborts (never, without one). */
+export function aborted(signal?: AbortSignal): Promise<'aborted'> {
+  return new Promise((resolve) => {
+    if (!signal) return;
+    if (signal.aborted) return resolve('aborted');
+    signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+  });
+}

@@ -1,16 +1,8 @@
-// DR steps that act through the other capabilities' typed clients (restore, backup, failover,
-// services, health), plus probes and a drill's scratch directories. Each waits for the outcome
-// it started, and on cancellation (an abort, a skip) stops what it started before returning.
-import { mkdirSync, rmSync, existsSync } from 'node:fs';
-import * as path from 'node:path';
+// DR steps that act through the other capabilities' typed clients (backup, failover, services,
+// health), plus probes. Each waits for the outcome it started, and on cancellation (an abort, a
+// skip) stops what it started before returning. Restore steps: ./restore.ts.
 import type { Client } from '@temporalio/client';
-import {
-  listBackups,
-  runBackupCancellable,
-  startRestore,
-  startRestoreInPlace,
-  verifyBackups,
-} from '../../src/backup/client';
+import { listBackups, runBackupCancellable, verifyBackups } from '../../src/backup/client';
 import type { BackupSetSpec } from '../../src/backup/model/types';
 import type { ProbeSpec } from '../../src/core/probe';
 import type { DrSetRef, PlanSpec } from '../../src/dr/model/types';
@@ -18,12 +10,10 @@ import { forceFailover, groupState, switchover } from '../../src/failover/client
 import type { GroupView } from '../../src/failover/model/types';
 import { listLiveHosts } from '../../src/platform/hosts';
 import { restartService, scaleService, serviceState } from '../../src/redundancy/client';
-import type { HostActivityDeps } from '../../src/platform/capability';
 import { heartbeat } from '../shared/heartbeat';
-import { drillScratchDir } from '../shared/host-state';
 import { hostLoads } from '../shared/host-loads';
 import { probeAll, probeName } from '../shared/probes';
-import { stepFailed, stepInvalid } from './run';
+import { aborted, message, stepFailed } from './run';
 import type { StepOutcome } from './run';
 
 const age = (ms: number): string =>
@@ -32,21 +22,6 @@ const age = (ms: number): string =>
     : ms < 7_200_000
       ? `${Math.round(ms / 60_000)}m`
       : `${(ms / 3_600_000).toFixed(1)}h`;
-
-function message(err: unknown): string {
-  let e = err as { cause?: unknown; message?: string };
-  while (e?.cause) e = e.cause;
-  return e?.message ?? String(err);
-}
-
-/** Resolves when `signal` aborts (never, without one). */
-function aborted(signal?: AbortSignal): Promise<'aborted'> {
-  return new Promise((resolve) => {
-    if (!signal) return;
-    if (signal.aborted) return resolve('aborted');
-    signal.addEventListener('abort', () => resolve('aborted'), { once: true });
-  });
-}
 
 const pause = (ms: number, signal?: AbortSignal): Promise<unknown> =>
   Promise.race([new Promise((r) => setTimeout(r, ms)), aborted(signal)]);
@@ -160,121 +135,6 @@ export async function verifyNewest(
       `the newest verified backup of ${spec.set} (${newest.id}) is ${age(ageMs)} old; the limit is ${age(maxAgeMs)}`,
     );
   return { detail: `backup ${newest.id} of ${spec.set} verified (${r.files} files), ${age(ageMs)} old` };
-}
-
-export interface RestoreStepInput {
-  set: DrSetRef;
-  at: string | null;
-  /** A directory on this host; null with `scratch`: the drill's scratch directory. */
-  to: string | null;
-  scratch: { key: string; step: string } | null;
-  workflowId: string;
-}
-
-export async function restoreStep(
-  client: Client,
-  input: RestoreStepInput,
-  deps: HostActivityDeps,
-  signal?: AbortSignal,
-): Promise<StepOutcome> {
-  let to = input.to;
-  if (input.scratch) {
-    to = path.join(drillScratchDir(deps.host, deps.env), input.scratch.key, input.scratch.step);
-    mkdirSync(path.dirname(to), { recursive: true });
-  }
-  if (!to) return restoreInPlaceStep(client, input, deps, signal);
-  let started;
-  try {
-    started = await startRestore(client, input.set.spec, {
-      to,
-      ...(input.at ? { at: Date.parse(input.at) } : {}),
-      host: deps.host,
-      protect: input.set.protect,
-      // The plan names its target on purpose, often the data a set backs up; destinations stay protected.
-      ...(input.scratch ? {} : { intoSource: true }),
-      keepPrevious: true,
-    });
-  } catch (err) {
-    throw stepFailed(`restore of ${input.set.spec.set} into ${to}: ${message(err)}`);
-  }
-  const { handle, backup } = started;
-  heartbeat({ restore: handle.workflowId });
-  const result = handle.result();
-  const first = await Promise.race([
-    result.then(
-      () => 'done' as const,
-      () => 'done' as const,
-    ),
-    aborted(signal),
-  ]);
-  if (first === 'aborted') {
-    await handle.cancel().catch(() => undefined);
-    await result.catch(() => undefined);
-    throw stepFailed(`restore of ${input.set.spec.set} stopped`);
-  }
-  try {
-    const r = await result;
-    return {
-      detail: `restored backup ${backup.id} of ${r.set} (${backup.createdAt}) into ${r.target}${input.scratch ? ' (drill scratch)' : ''}: ${r.files} files, ${r.bytes} bytes${r.previous ? `; previous content kept in ${r.previous}` : ''}`,
-      backupAt: backup.createdAt,
-    };
-  } catch (err) {
-    throw stepFailed(`restore of ${input.set.spec.set} into ${to}: ${message(err)}`);
-  }
-}
-
-async function restoreInPlaceStep(
-  client: Client,
-  input: RestoreStepInput,
-  deps: HostActivityDeps,
-  signal?: AbortSignal,
-): Promise<StepOutcome> {
-  let started;
-  try {
-    started = await startRestoreInPlace(client, input.set.spec, {
-      ...(input.at ? { at: Date.parse(input.at) } : {}),
-      host: deps.host,
-      protect: input.set.protect,
-      keepPrevious: true,
-    });
-  } catch (err) {
-    throw stepFailed(`in-place restore of ${input.set.spec.set}: ${message(err)}`);
-  }
-  const { handle, backup } = started;
-  heartbeat({ restore: handle.workflowId });
-  const result = handle.result();
-  const first = await Promise.race([
-    result.then(
-      () => 'done' as const,
-      () => 'done' as const,
-    ),
-    aborted(signal),
-  ]);
-  if (first === 'aborted') {
-    await handle.cancel().catch(() => undefined);
-    await result.catch(() => undefined);
-    throw stepFailed(`in-place restore of ${input.set.spec.set} stopped`);
-  }
-  try {
-    const r = await result;
-    return {
-      detail: `restored backup ${backup.id} of ${r.set} (${backup.createdAt}) in place: ${r.restored.map((x) => `${x.target} (${x.files} files${x.previous ? `, previous content in ${x.previous}` : ''})`).join('; ')}`,
-      backupAt: backup.createdAt,
-    };
-  } catch (err) {
-    throw stepFailed(`in-place restore of ${input.set.spec.set}: ${message(err)}`);
-  }
-}
-
-/** Removes a drill's scratch directories on this host. */
-export function removeScratch(deps: HostActivityDeps, key: string): StepOutcome {
-  if (!/^[A-Za-z0-9._-]+$/.test(key) || key === '.' || key === '..')
-    throw stepInvalid(`bad scratch key ${JSON.stringify(key)}`);
-  const dir = path.join(drillScratchDir(deps.host, deps.env), key);
-  if (!existsSync(dir)) return { detail: `${dir} (already gone)` };
-  rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
-  if (existsSync(dir)) throw stepFailed(`could not remove ${dir}`);
-  return { detail: dir };
 }
 
 // ---- failover and services ----

@@ -1,6 +1,8 @@
 // Typed client operations for backups and restores: what `hactl backup ...` and `hactl restore`
 // do, for programs that start them themselves. Every start is checked against its workflow
 // function's signature (type-only imports: no workflow code is loaded here).
+// Over 400 lines on purpose: restores into a directory and in place share their preflight and
+// error mapping with the backup operations beside them, which are the set's one client.
 import type { Client, Workflow, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { BadInput, OperationFailed } from '../core/errors';

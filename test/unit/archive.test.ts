@@ -12,6 +12,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   truncateSync,
   unlinkSync,
@@ -118,14 +119,15 @@ describe('archive engine', () => {
 
   it('records a manifest entry with SHA-256 for every file', async () => {
     const s = spec(src);
-    await archive(s);
+    const r = await archive(s);
     const sidecar = readdirSync(s.destination).find((f) => f.endsWith('.entries.partial'))!;
-    const entries = JSON.parse(readFileSync(path.join(s.destination, sidecar), 'utf8')) as Array<{
-      path: string;
-      type: string;
-      sha256?: string;
-      target?: string;
-    }>;
+    const side = JSON.parse(readFileSync(path.join(s.destination, sidecar), 'utf8')) as {
+      entries: Array<{ path: string; type: string; sha256?: string; target?: string }>;
+      gzipMembers: number[];
+    };
+    const { entries } = side;
+    // And where each gzip member starts, for restores that decompress on every core.
+    expect(side.gzipMembers.reduce((a, b) => a + b, 0)).toBe(statSync(r.file).size);
     const exec = entries.find((e) => e.path.endsWith('/exec.sh'))!;
     expect(exec.sha256).toBe(
       createHash('sha256')

@@ -212,7 +212,7 @@ describe('DR plan workflow (mocked steps)', () => {
         expect((await stepState(h, 'go')).state).toBe('awaiting-approval'); // 1 of 2
         // The second approval comes as a plain signal, as from `temporal workflow signal`.
         await h.signal(decisionSignals.approve, { step: 'go', by: 'bob' });
-        const report = (await h.result());
+        const report = await h.result();
         expect(report.outcome).toBe('completed');
         const v = await view(h);
         const go = v.steps.find((s) => s.name === 'go')!;
@@ -259,7 +259,7 @@ describe('DR plan workflow (mocked steps)', () => {
         await h.executeUpdate(decisionUpdates.reject, {
           args: [{ step: 'go', by: 'bob', comment: 'not today' }],
         });
-        const r = (await h.result());
+        const r = await h.result();
         expect(r.outcome).toBe('failed');
         expect(r.steps.find((s) => s.name === 'go')).toMatchObject({
           state: 'failed',
@@ -283,7 +283,7 @@ describe('DR plan workflow (mocked steps)', () => {
       env,
       f.hosts,
       async (client) => {
-        const r = (await (await start(client, plan)).result());
+        const r = await (await start(client, plan)).result();
         expect(r.outcome).toBe(outcome);
         const go = r.steps.find((s) => s.name === 'go')!;
         expect(go.decisions.map((d) => [d.what, d.by])).toEqual([['timeout', 'timer']]);
@@ -308,7 +308,7 @@ describe('DR plan workflow (mocked steps)', () => {
         await waitFor(async () => (await stepState(h, 'go')).approval?.allowed.join() === 'cy');
         expect((await stepState(h, 'go')).decisions[0]).toMatchObject({ what: 'escalate', by: 'timer' });
         await h.executeUpdate(decisionUpdates.approve, { args: [{ by: 'cy' }] });
-        expect(((await h.result())).outcome).toBe('completed');
+        expect((await h.result()).outcome).toBe('completed');
       },
       f.shared,
     );
@@ -330,7 +330,7 @@ describe('DR plan workflow (mocked steps)', () => {
         await until(h, 'hang-a', 'executing');
         await until(h, 'three', 'completed');
         await h.executeUpdate(decisionUpdates.abort, { args: [{ by: 'cy', comment: 'wrong site' }] });
-        const r = (await h.result());
+        const r = await h.result();
         expect(r.outcome).toBe('aborted');
         expect(f.stopped.sort()).toEqual(['hang-a', 'hang-b']);
         expect(f.calls.filter((c) => c.startsWith('undo-'))).toEqual(['undo-three', 'undo-two', 'undo-one']);
@@ -373,7 +373,7 @@ describe('DR plan workflow (mocked steps)', () => {
         await h.executeUpdate(decisionUpdates.skip, {
           args: [{ step: 'fail-always', by: 'bob', comment: 'known' }],
         });
-        const r = (await h.result());
+        const r = await h.result();
         expect(r.outcome).toBe('completed');
         const st = Object.fromEntries(r.steps.map((s) => [s.name, s.state]));
         expect(st).toMatchObject({
@@ -401,7 +401,7 @@ describe('DR plan workflow (mocked steps)', () => {
       env,
       f.hosts,
       async (client) => {
-        const r = (await (await start(client, plan)).result());
+        const r = await (await start(client, plan)).result();
         expect(r.outcome).toBe('failed');
         expect(f.calls).toEqual(['one', 'fail-now', 'undo-one']);
         expect(r.steps.find((s) => s.name === 'fail-now')!.detail).toBe('`fail-now` exited with status 1');
@@ -434,7 +434,7 @@ describe('DR plan workflow (mocked steps)', () => {
         await new Promise((r) => setTimeout(r, 1000));
         expect(f.calls).toEqual([]);
         await h.executeUpdate(decisionUpdates.resume, { args: [{ by: 'cy' }] });
-        const r = (await h.result());
+        const r = await h.result();
         expect(r.outcome).toBe('completed');
         expect(f.calls).toEqual(['one', 'two']);
         expect(r.steps[0]!.detail).toMatch(
@@ -473,7 +473,7 @@ describe('DR plan workflow (mocked steps)', () => {
       f.hosts,
       async (client) => {
         const h = await start(client, plan, { drill: true });
-        const r = (await h.result());
+        const r = await h.result();
         expect(r.drill).toBe(true);
         expect(r.outcome).toBe('completed');
         const key = h.workflowId.replace(/[^A-Za-z0-9._-]/g, '_');

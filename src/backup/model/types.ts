@@ -69,10 +69,15 @@ export interface Manifest {
   bytesIn: number;
   warnings: string[];
   entries: ManifestFile[];
+  /**
+   * Compressed size of each gzip member of the archive, in order: where each member starts, so
+   * that a restore decompresses them on every core. Absent in older manifests (restored serially).
+   */
+  gzipMembers?: number[];
 }
 
-/** What listings and workflow results carry: the manifest without its entry list. */
-export type BackupInfo = Omit<Manifest, 'entries' | 'format'>;
+/** What listings and workflow results carry: the manifest without its entry list and index. */
+export type BackupInfo = Omit<Manifest, 'entries' | 'format' | 'gzipMembers'>;
 
 export interface ArchiveResult {
   /** The backup's archive name once committed: <id>.tar.gz. */

@@ -1,0 +1,128 @@
+// A DR restore step: a backup restored into a directory, back into its original paths, or (in
+// a drill) into a scratch directory of this host, through the backup capability's client; and
+// the removal of a drill's scratch directories.
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { startRestore, startRestoreInPlace } from '../../src/backup/client';
+import type { DrSetRef } from '../../src/dr/model/types';
+import type { HostActivityDeps } from '../../src/platform/capability';
+import { heartbeat } from '../shared/heartbeat';
+import { drillScratchDir } from '../shared/host-state';
+import { aborted, message, stepFailed, stepInvalid } from './run';
+import type { StepOutcome } from './run';
+
+export interface RestoreStepInput {
+  set: DrSetRef;
+  at: string | null;
+  /** A directory on this host; null with `scratch`: the drill's scratch directory. */
+  to: string | null;
+  scratch: { key: string; step: string } | null;
+  workflowId: string;
+}
+
+export async function restoreStep(
+  client: Client,
+  input: RestoreStepInput,
+  deps: HostActivityDeps,
+  signal?: AbortSignal,
+): Promise<StepOutcome> {
+  let to = input.to;
+  if (input.scratch) {
+    to = path.join(drillScratchDir(deps.host, deps.env), input.scratch.key, input.scratch.step);
+    mkdirSync(path.dirname(to), { recursive: true });
+  }
+  if (!to) return restoreInPlaceStep(client, input, deps, signal);
+  let started;
+  try {
+    started = await startRestore(client, input.set.spec, {
+      to,
+      ...(input.at ? { at: Date.parse(input.at) } : {}),
+      host: deps.host,
+      protect: input.set.protect,
+      // The plan names its target on purpose, often the data a set backs up; destinations stay protected.
+      ...(input.scratch ? {} : { intoSource: true }),
+      keepPrevious: true,
+    });
+  } catch (err) {
+    throw stepFailed(`restore of ${input.set.spec.set} into ${to}: ${message(err)}`);
+  }
+  const { handle, backup } = started;
+  heartbeat({ restore: handle.workflowId });
+  const result = handle.result();
+  const first = await Promise.race([
+    result.then(
+      () => 'done' as const,
+      () => 'done' as const,
+    ),
+    aborted(signal),
+  ]);
+  if (first === 'aborted') {
+    await handle.cancel().catch(() => undefined);
+    await result.catch(() => undefined);
+    throw stepFailed(`restore of ${input.set.spec.set} stopped`);
+  }
+  try {
+    const r = await result;
+    return {
+      detail: `restored backup ${backup.id} of ${r.set} (${backup.createdAt}) into ${r.target}${input.scratch ? ' (drill scratch)' : ''}: ${r.files} files, ${r.bytes} bytes${r.previous ? `; previous content kept in ${r.previous}` : ''}`,
+      backupAt: backup.createdAt,
+    };
+  } catch (err) {
+    throw stepFailed(`restore of ${input.set.spec.set} into ${to}: ${message(err)}`);
+  }
+}
+
+async function restoreInPlaceStep(
+  client: Client,
+  input: RestoreStepInput,
+  deps: HostActivityDeps,
+  signal?: AbortSignal,
+): Promise<StepOutcome> {
+  let started;
+  try {
+    started = await startRestoreInPlace(client, input.set.spec, {
+      ...(input.at ? { at: Date.parse(input.at) } : {}),
+      host: deps.host,
+      protect: input.set.protect,
+      keepPrevious: true,
+    });
+  } catch (err) {
+    throw stepFailed(`in-place restore of ${input.set.spec.set}: ${message(err)}`);
+  }
+  const { handle, backup } = started;
+  heartbeat({ restore: handle.workflowId });
+  const result = handle.result();
+  const first = await Promise.race([
+    result.then(
+      () => 'done' as const,
+      () => 'done' as const,
+    ),
+    aborted(signal),
+  ]);
+  if (first === 'aborted') {
+    await handle.cancel().catch(() => undefined);
+    await result.catch(() => undefined);
+    throw stepFailed(`in-place restore of ${input.set.spec.set} stopped`);
+  }
+  try {
+    const r = await result;
+    return {
+      detail: `restored backup ${backup.id} of ${r.set} (${backup.createdAt}) in place: ${r.restored.map((x) => `${x.target} (${x.files} files${x.previous ? `, previous content in ${x.previous}` : ''})`).join('; ')}`,
+      backupAt: backup.createdAt,
+    };
+  } catch (err) {
+    throw stepFailed(`in-place restore of ${input.set.spec.set}: ${message(err)}`);
+  }
+}
+
+/** Removes a drill's scratch directories on this host. */
+export function removeScratch(deps: HostActivityDeps, key: string): StepOutcome {
+  if (!/^[A-Za-z0-9._-]+$/.test(key) || key === '.' || key === '..')
+    throw stepInvalid(`bad scratch key ${JSON.stringify(key)}`);
+  const dir = path.join(drillScratchDir(deps.host, deps.env), key);
+  if (!existsSync(dir)) return { detail: `${dir} (already gone)` };
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  if (existsSync(dir)) throw stepFailed(`could not remove ${dir}`);
+  return { detail: dir };
+}
