@@ -73,7 +73,12 @@ describe('hactl command line', () => {
     expect(both.stderr).toContain('give --id or --at, not both');
     const noTo = await hactl(['restore', 'config']);
     expect(noTo.code).toBe(2);
-    expect(noTo.stderr).toContain("required option '--to <dir>'");
+    expect(noTo.stderr).toContain('give --to DIR or --in-place (one of them)');
+    const inPlaceAndSource = await hactl(['restore', 'config', '--in-place', '--into-source']);
+    expect([inPlaceAndSource.code, inPlaceAndSource.stderr.trim()]).toEqual([
+      2,
+      'error: --in-place restores into the sources already; drop --into-source',
+    ]);
     const badTime = await hactl(['restore', 'config', '--to', '/tmp/x', '--at', 'last tuesday']);
     expect(badTime.code).toBe(2);
     expect(badTime.stderr).toContain('cannot read the time "last tuesday"');
