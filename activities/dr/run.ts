@@ -2,6 +2,7 @@
 // a failure says why and carries the output, and a cancelled step kills its process group.
 import { ApplicationFailure } from '@temporalio/common';
 import type { CommandSpec } from '../../src/core/command';
+import { innermostCause } from '../../src/core/errors';
 import { DR_FAILURES } from '../../src/dr/model/failures';
 import type { HttpCheck } from '../../src/dr/model/types';
 import { resolveRefs, runCommand, showArgv } from '../shared/command';
@@ -86,11 +87,7 @@ export async function checkHttp(
 }
 
 /** The innermost message of an error chain (a workflow failure's cause, say). */
-export function message(err: unknown): string {
-  let e = err as { cause?: unknown; message?: string };
-  while (e?.cause) e = e.cause;
-  return e?.message ?? String(err);
-}
+export const message = (err: unknown): string => innermostCause(err).message;
 
 /** Resolves when `signal` aborts (never, without one). */
 export function aborted(signal?: AbortSignal): Promise<'aborted'> {

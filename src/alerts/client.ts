@@ -1,7 +1,7 @@
 // Typed client operations for alerts: list, acknowledge, silence, and report an event.
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { BadInput, OperationFailed } from '../core/errors';
+import { BadInput, innermostCause, OperationFailed } from '../core/errors';
 import { EVENT_SINK_ID, eventSignal } from '../core/events';
 import type { HaEvent } from '../core/events';
 import {
@@ -32,9 +32,7 @@ async function manager<T>(fn: () => Promise<T>): Promise<T> {
       );
     }
     if (err instanceof WorkflowUpdateFailedError) {
-      let e = err as { cause?: unknown; message?: string };
-      while (e.cause) e = e.cause;
-      throw new AlertsRequestRefused(e.message ?? String(err));
+      throw new AlertsRequestRefused(innermostCause(err).message);
     }
     throw err;
   }

@@ -5,7 +5,7 @@
 // error mapping with the backup operations beside them, which are the set's one client.
 import type { Client, Workflow, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
-import { BadInput, OperationFailed } from '../core/errors';
+import { BadInput, innermostCause, OperationFailed } from '../core/errors';
 import { SHARED_TASK_QUEUE } from '../core/names';
 import { searchAttributePairs } from '../core/search-attributes';
 import type { BaseConfig } from '../platform/config/load';
@@ -206,12 +206,6 @@ export function restoreProtection(config: BaseConfig & BackupSection, host: stri
   };
 }
 
-function innermost(err: unknown): { type?: string; message: string } {
-  let e = err as { cause?: unknown; message?: string; type?: string };
-  while (e?.cause) e = e.cause;
-  return { ...(e?.type ? { type: e.type } : {}), message: e?.message ?? String(err) };
-}
-
 /**
  * Resolves the backup (by id, time or newest), checks the target on the restoring host (real
  * paths, mount points, free space, another restore in progress) and only then starts
@@ -255,7 +249,7 @@ export async function startRestore(
     });
   } catch (err) {
     if (!(err instanceof WorkflowFailedError)) throw err;
-    const cause = innermost(err);
+    const cause = innermostCause(err);
     if (cause.type === BACKUP_FAILURES.restoreTargetInvalid) throw new InvalidRestoreTarget(cause.message);
     if (cause.type === BACKUP_FAILURES.restoreInProgress) throw new RestoreInProgress(cause.message);
     if (cause.type === BACKUP_FAILURES.backupNotFound) throw new NoSuchBackup(cause.message);
@@ -335,7 +329,7 @@ export async function startRestoreInPlace(
       );
     } catch (err) {
       if (!(err instanceof WorkflowFailedError)) throw err;
-      const cause = innermost(err);
+      const cause = innermostCause(err);
       if (cause.type === BACKUP_FAILURES.restoreInProgress) throw new RestoreInProgress(cause.message);
       throw new RestoreRefused(
         `restore of ${spec.set} backup ${backup.id} in place (${src}) refused on ${host}: ${cause.message}`,

@@ -34,6 +34,20 @@ export class OperationFailed extends HaError {
   }
 }
 
+/**
+ * The innermost cause of an error chain (workflow failure → activity failure → application
+ * failure): the one that says what really happened, with its failure type if it has one.
+ */
+export function innermostCause(err: unknown): { message: string; type?: string; timeoutType?: string } {
+  let e = err as { cause?: unknown; message?: string; type?: string; timeoutType?: string } | undefined;
+  while (e?.cause) e = e.cause;
+  return {
+    message: e?.message ?? String(err),
+    ...(e?.type ? { type: e.type } : {}),
+    ...(e?.timeoutType ? { timeoutType: e.timeoutType } : {}),
+  };
+}
+
 /** Failure types shared by every capability that runs commands or takes input. */
 export const CORE_FAILURES = {
   badInput: 'BadInput',

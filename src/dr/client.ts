@@ -6,7 +6,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
-import { BadInput, OperationFailed } from '../core/errors';
+import { BadInput, innermostCause, OperationFailed } from '../core/errors';
 import { SHARED_TASK_QUEUE } from '../core/names';
 import { SA, searchAttributePairs } from '../core/search-attributes';
 import { decisionUpdates, reportQuery, runQuery } from '../../workflows/dr/messages';
@@ -91,9 +91,7 @@ async function call<T>(workflowId: string, fn: () => Promise<T>): Promise<T> {
     if (err instanceof WorkflowNotFoundError)
       throw new RunNotFound(`no DR run ${workflowId} (hactl dr runs PLAN lists the runs of a plan)`);
     if (err instanceof WorkflowUpdateFailedError) {
-      let e = err as { cause?: unknown; message?: string };
-      while (e.cause) e = e.cause;
-      throw new DecisionRefused(e.message ?? String(err));
+      throw new DecisionRefused(innermostCause(err).message);
     }
     throw err;
   }

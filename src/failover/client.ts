@@ -2,7 +2,7 @@
 // them (switchover, forced failover, pause, resume).
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { BadInput, OperationFailed } from '../core/errors';
+import { BadInput, innermostCause, OperationFailed } from '../core/errors';
 import { SA } from '../core/search-attribute-names';
 import {
   failoverHistoryQuery,
@@ -29,9 +29,7 @@ async function call<T>(group: string, fn: () => Promise<T>): Promise<T> {
         `no failover group "${group}" (no ${FAILOVER_IDS.controller(group)} workflow): add it under "failover:" in the config and run hactl apply`,
       );
     if (err instanceof WorkflowUpdateFailedError) {
-      let e = err as { cause?: unknown; message?: string };
-      while (e.cause) e = e.cause;
-      throw new FailoverRequestRefused(e.message ?? String(err));
+      throw new FailoverRequestRefused(innermostCause(err).message);
     }
     throw err;
   }

@@ -2,7 +2,7 @@
 // (restart, scale, pause, resume).
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { BadInput, OperationFailed } from '../core/errors';
+import { BadInput, innermostCause, OperationFailed } from '../core/errors';
 import { SA } from '../core/search-attribute-names';
 import {
   pauseUpdate,
@@ -30,9 +30,7 @@ async function call<T>(service: string, fn: () => Promise<T>): Promise<T> {
       );
     }
     if (err instanceof WorkflowUpdateFailedError) {
-      let e = err as { cause?: unknown; message?: string };
-      while (e.cause) e = e.cause;
-      throw new ServiceRequestRefused(e.message ?? String(err));
+      throw new ServiceRequestRefused(innermostCause(err).message);
     }
     throw err;
   }

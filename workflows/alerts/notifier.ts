@@ -17,6 +17,7 @@ import {
 import type { AlertsActivities } from '../../activities/alerts';
 import { ALERTS_NON_RETRYABLE } from '../../src/alerts/model/failures';
 import type { Notification, ReceiverSpec } from '../../src/alerts/model/types';
+import { innermostCause } from '../../src/core/errors';
 import { hostTaskQueue } from '../../src/core/names';
 import { SA_KEYS } from '../../src/core/search-attributes';
 import { onReconfigure } from '../shared/controller';
@@ -117,13 +118,11 @@ export async function notifierWorkflow(input: NotifierInput): Promise<void> {
         state.lastDeliveredAt = new Date().toISOString();
         state.lastError = null;
       } catch (err) {
-        let e = err as { cause?: unknown; message?: string };
-        while (e.cause) e = e.cause;
         const windowOver =
           err instanceof ActivityFailure &&
           err.cause instanceof TimeoutFailure &&
           receiver.maxAgeMs - (Date.now() - Date.parse(n.createdAt)) > 0;
-        state.lastError = `notification ${n.seq}: ${e.message ?? String(err)}`;
+        state.lastError = `notification ${n.seq}: ${innermostCause(err).message}`;
         if (windowOver) {
           // Still within maxAge: the same notification again, after a chance to continue as new.
           if (workflowInfo().continueAsNewSuggested || thisRun >= (input.maxPerRun ?? 200)) {

@@ -19,6 +19,7 @@ import type {
   StagedRestore,
 } from '../../src/backup/model/types';
 import { sourceSubtree } from '../../src/backup/model/types';
+import { innermostCause } from '../../src/core/errors';
 import { SA_KEYS } from '../../src/core/search-attributes';
 import { hostActivities } from './activities';
 
@@ -91,11 +92,10 @@ export async function restoreInPlaceWorkflow(input: RestoreInPlaceInput): Promis
     }
   } catch (err) {
     await abandonAll();
-    let cause = err as { cause?: unknown; message?: string };
-    while (cause.cause) cause = cause.cause;
+    const cause = innermostCause(err);
     state(
       'failed',
-      `swapped ${restored.map((r) => r.target).join(', ') || 'nothing'}; the swap of ${reqs[restored.length]!.target} failed: ${cause.message ?? String(err)}`,
+      `swapped ${restored.map((r) => r.target).join(', ') || 'nothing'}; the swap of ${reqs[restored.length]!.target} failed: ${cause.message}`,
     );
     throw err;
   }

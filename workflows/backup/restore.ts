@@ -15,6 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RestoreRequest, RestoreResult, StagedRestore } from '../../src/backup/model/types';
+import { innermostCause } from '../../src/core/errors';
 import { SA_KEYS } from '../../src/core/search-attributes';
 import { hostActivities } from './activities';
 
@@ -85,9 +86,8 @@ export async function restoreWorkflow(input: RestoreWorkflowInput): Promise<Rest
   } catch (err) {
     await CancellationScope.nonCancellable(() => backupRestoreAbandon(req)).catch(() => undefined);
     // The activity's message says what is where (rolled back, or kept for a person to decide).
-    let cause = err as { cause?: unknown; message?: string };
-    while (cause.cause) cause = cause.cause;
-    state('failed', `the swap into ${staged.target} failed: ${cause.message ?? String(err)}`);
+    const cause = innermostCause(err);
+    state('failed', `the swap into ${staged.target} failed: ${cause.message}`);
     throw err;
   }
 }

@@ -22,6 +22,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 
+import { innermostCause } from '../../src/core/errors';
 import { ADDRESSED_LABEL } from '../../src/core/events';
 import { hostTaskQueue } from '../../src/core/names';
 import { SA_KEYS } from '../../src/core/search-attributes';
@@ -632,8 +633,4 @@ export async function drPlanWorkflow(input: DrRunInput): Promise<RunReport> {
   return report;
 }
 
-function message(err: unknown): string {
-  let e = err as { cause?: unknown; message?: string };
-  while (e?.cause) e = e.cause;
-  return e?.message ?? String(err);
-}
+const message = (err: unknown): string => innermostCause(err).message;

@@ -3,7 +3,7 @@
 // becomes one line that says what went wrong, and an exit code.
 import type { Client } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
-import { BadInput, OperationFailed } from '../../core/errors';
+import { BadInput, innermostCause, OperationFailed } from '../../core/errors';
 import { listLiveHosts } from '../hosts';
 import { BAD_INPUT_FAILURES, NON_RETRYABLE_FAILURES } from '../registry-api';
 import { printJson, printLines } from './context';
@@ -11,25 +11,21 @@ import { printJson, printLines } from './context';
 /** The innermost failure's message; a host that never picked the work up is named. */
 export function failureMessage(err: unknown, host?: string): string {
   // WorkflowFailedError -> ActivityFailure -> ApplicationFailure: the innermost says what happened.
-  let e = err as { cause?: unknown; message?: string; timeoutType?: string };
-  while (e?.cause) e = e.cause;
-  if (e?.timeoutType === 'SCHEDULE_TO_START' && host) {
+  const e = innermostCause(err);
+  if (e.timeoutType === 'SCHEDULE_TO_START' && host) {
     return `no worker for host ${host} picked up the work in time; is \`hactl worker --host ${host}\` running? (see hactl hosts)`;
   }
-  return e?.message ?? String(err);
+  return e.message;
 }
 
 /** A failed workflow as the error the CLI reports: bad input (2) or failure (1). */
 export function workflowError(err: unknown, what: string, host?: string): Error {
   if (!(err instanceof WorkflowFailedError)) return err as Error;
-  let e = err as { cause?: unknown; type?: string };
-  while (e?.cause) e = e.cause;
+  const e = innermostCause(err);
   // A refusal that no retry changes says so: running the same command again will not help.
-  const final = e?.type && NON_RETRYABLE_FAILURES.includes(e.type) ? ` (${e.type}: not retried)` : '';
+  const final = e.type && NON_RETRYABLE_FAILURES.includes(e.type) ? ` (${e.type}: not retried)` : '';
   const message = `${what} failed: ${failureMessage(err, host)}${final}`;
-  return e?.type && BAD_INPUT_FAILURES.includes(e.type)
-    ? new BadInput(message)
-    : new OperationFailed(message);
+  return e.type && BAD_INPUT_FAILURES.includes(e.type) ? new BadInput(message) : new OperationFailed(message);
 }
 
 /** Host-bound work waits for that host's worker: say so up front when none is live. */
