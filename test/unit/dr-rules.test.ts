@@ -139,6 +139,18 @@ describe('who decides', () => {
       runOf([awaiting], { startedBy: 'bob' }),
     ],
     ['reject', { step: 'go', by: 'bob', comment: 'not now' }, null],
+    [
+      'approve',
+      { by: 'anyone' },
+      null,
+      runOf([
+        stepOf('preconditions', {
+          type: 'preconditions',
+          state: 'awaiting-approval',
+          approval: { allowed: [], needed: 1, approvedBy: [], question: 'proceed?' },
+        }),
+      ]),
+    ],
     ['retry', { step: 'restore', by: 'cy' }, null],
     ['retry', { step: 'copy', by: 'cy' }, 'step copy is not waiting for a retry (it is executing)'],
     [
@@ -149,6 +161,12 @@ describe('who decides', () => {
     ['skip', { step: 'copy', by: 'ann' }, null],
     ['skip', { step: 'restore', by: 'ann' }, null],
     ['skip', { step: 'go', by: 'ann' }, 'approval step go is approved or rejected, not skipped'],
+    [
+      'skip',
+      { step: 'preconditions', by: 'ann' },
+      'step preconditions is approved or rejected, not skipped',
+      runOf([stepOf('preconditions', { type: 'preconditions', state: 'awaiting-approval' })]),
+    ],
     [
       'skip',
       { step: 'stop', by: 'ann' },

@@ -390,6 +390,34 @@ describe('DR plan workflow (mocked steps)', () => {
     );
   });
 
+  it('a skip or an abort between attempts: no further attempt', async () => {
+    const f = fleet();
+    const plan = planOf([
+      ['a', [cmd('fail-skip', { retries: 5, onFailure: 'continue' })]],
+      ['b', [cmd('fail-abort', { retries: 5 })]],
+    ]);
+    await withMockedActivities(
+      env,
+      f.hosts,
+      async (client) => {
+        const h = await start(client, plan);
+        await waitFor(async () => (await stepState(h, 'fail-skip')).detail.endsWith('retrying'));
+        await h.executeUpdate(decisionUpdates.skip, { args: [{ step: 'fail-skip', by: 'ann' }] });
+        await waitFor(async () => (await stepState(h, 'fail-abort')).detail.endsWith('retrying'));
+        await h.executeUpdate(decisionUpdates.abort, { args: [{ by: 'cy' }] });
+        const r = await h.result();
+        expect(r.outcome).toBe('aborted');
+        expect(r.steps.find((s) => s.name === 'fail-skip')).toMatchObject({ state: 'skipped', attempts: 1 });
+        expect(r.steps.find((s) => s.name === 'fail-abort')).toMatchObject({
+          state: 'cancelled',
+          attempts: 1,
+        });
+        expect(f.calls).toEqual(['fail-skip', 'fail-abort']);
+      },
+      f.shared,
+    );
+  });
+
   it('a step that fails with onFailure: abort fails the run and undoes what ran', async () => {
     const f = fleet();
     const plan = planOf([

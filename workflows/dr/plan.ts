@@ -441,6 +441,9 @@ export async function drPlanWorkflow(input: DrRunInput): Promise<RunReport> {
     }
     const timeoutMs = spec.timeoutMs ?? defaultStepTimeoutMs(action);
     for (let tries = 0; ;) {
+      // Between attempts a skip or an abort may have come: no further attempt then.
+      if (skipReq.has(s.name)) return finish(s, 'skipped', 'skipped between attempts');
+      if (abortReq) return finish(s, 'cancelled', 'stopped by the abort between attempts');
       s.state = 'executing';
       s.attempts++;
       tries++;
@@ -471,7 +474,8 @@ export async function drPlanWorkflow(input: DrRunInput): Promise<RunReport> {
         note(`step ${s.name} attempt ${s.attempts}: ${why}`);
         if (tries <= spec.retries) {
           s.detail = `attempt ${s.attempts} failed: ${why}; retrying`;
-          await sleep(Math.min(30_000, 1000 * 2 ** (tries - 1)));
+          const backoff = Math.min(30_000, 1000 * 2 ** (tries - 1));
+          await condition(() => abortReq !== null || skipReq.has(s.name), backoff);
           continue;
         }
         const state = timedOut ? 'timed-out' : 'failed';

@@ -104,7 +104,8 @@ export function checkDecision(
         return `step ${s.name} failed and asks: retry, skip or abort (${verb} does not answer that)`;
       if (s.state !== 'awaiting-approval' || !s.approval)
         return `step ${s.name} is not awaiting approval (it is ${s.state})`;
-      if (!s.approval.allowed.includes(r.by))
+      // Nobody named (a plan without contacts or approvers): anyone may decide, as for aborts.
+      if (s.approval.allowed.length && !s.approval.allowed.includes(r.by))
         return `${r.by} may not ${verb} step ${s.name} (approvers: ${s.approval.allowed.join(', ')})`;
       if (s.approval.approvedBy.includes(r.by)) return `${r.by} approved step ${s.name} already`;
       if (r.by === run.startedBy && !selfAllowed(plan, s.name))
@@ -119,7 +120,8 @@ export function checkDecision(
       if (verb === 'retry') {
         if (!s.asking) return `step ${s.name} is not waiting for a retry (it is ${s.state})`;
       } else {
-        if (s.type === 'approval') return `approval step ${s.name} is approved or rejected, not skipped`;
+        if (s.type === 'approval' || s.type === 'preconditions')
+          return `${s.type === 'approval' ? 'approval step' : 'step'} ${s.name} is approved or rejected, not skipped`;
         if (!['not-started', 'executing', 'waiting', 'awaiting-approval'].includes(s.state))
           return `step ${s.name} is ${s.state}: only a step that has not finished can be skipped`;
       }
