@@ -6,7 +6,7 @@ import { listBackups, runBackupCancellable, verifyBackups } from '../../src/back
 import type { BackupSetSpec } from '../../src/backup/model/types';
 import type { ProbeSpec } from '../../src/core/probe';
 import type { DrSetRef, PlanSpec } from '../../src/dr/model/types';
-import { forceFailover, groupState, switchover } from '../../src/failover/client';
+import { failoverHistory, forceFailover, groupState, switchover } from '../../src/failover/client';
 import type { GroupView } from '../../src/failover/model/types';
 import { listLiveHosts } from '../../src/platform/hosts';
 import { restartService, scaleService, serviceState } from '../../src/redundancy/client';
@@ -185,20 +185,21 @@ export async function failoverStep(
   } catch (err) {
     throw stepFailed(`${planned ? 'switchover' : 'failover'} of ${input.group} to ${to}: ${message(err)}`);
   }
+  // The group's history, not only its last event: another event (a split brain, say) may follow ours.
   for (;;) {
     if (signal?.aborted) throw stepFailed(`waiting for ${input.group} stopped`);
-    const v = await groupState(client, input.group);
-    const e = v.lastEvent;
-    if (e && e.at > lastAt && e.to === to) {
-      if (['failover', 'switchover', 'forced'].includes(e.kind) && v.primary === to)
+    const since = (await failoverHistory(client, input.group)).filter((e) => e.at > lastAt);
+    const ours = since.find((e) => e.to === to && e.by === input.by);
+    if (ours) {
+      if (['failover', 'switchover', 'forced'].includes(ours.kind))
         return {
-          detail: `${input.group}: ${e.kind} ${e.from ?? '?'} → ${to} (${e.reason})`,
+          detail: `${input.group}: ${ours.kind} ${ours.from ?? '?'} → ${to} (${ours.reason})`,
           ...(planned && before.primary ? { switchedFrom: before.primary } : {}),
         };
-      throw stepFailed(`${input.group}: ${e.kind}: ${e.reason}`);
+      throw stepFailed(`${input.group}: ${ours.kind}: ${ours.reason}`);
     }
-    if (e && e.at > lastAt && e.to === null && e.kind !== 'paused')
-      throw stepFailed(`${input.group}: ${e.kind}: ${e.reason}`);
+    const refused = since.find((e) => e.to === null && e.by === input.by);
+    if (refused) throw stepFailed(`${input.group}: ${refused.kind}: ${refused.reason}`);
     await pause(200, signal);
   }
 }
