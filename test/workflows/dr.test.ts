@@ -382,6 +382,9 @@ describe('DR plan workflow (mocked steps)', () => {
           'fail-ignored': 'failed',
           last: 'completed',
         });
+        expect(r.breaches).toEqual([
+          'step fail-ignored failed: `fail-ignored` exited with status 1 (onFailure: continue)',
+        ]);
         expect(r.steps.find((s) => s.name === 'fail-always')!.decisions).toMatchObject([
           { what: 'skip', by: 'bob', comment: 'known' },
         ]);
@@ -468,6 +471,26 @@ describe('DR plan workflow (mocked steps)', () => {
         expect(r.steps[0]!.detail).toMatch(
           /^proceeding despite: host beta has no live worker \(approved by cy\)/,
         );
+      },
+      f.shared,
+    );
+  });
+
+  it('a drill waits for nobody: failed preconditions are its finding, and it goes on', async () => {
+    const f = fleet();
+    f.setProblems(['the newest backup of db is 3h old, the target is 1h']);
+    const plan = planOf([['a', [restore('restore-db')]]]);
+    await withMockedActivities(
+      env,
+      f.hosts,
+      async (client) => {
+        const r = await (await start(client, plan, { drill: true })).result();
+        expect(r.outcome).toBe('completed');
+        expect(r.steps[0]).toMatchObject({ name: 'preconditions', state: 'failed' });
+        expect(r.breaches).toEqual([
+          'step preconditions failed: preconditions failed: the newest backup of db is 3h old, the target is 1h; the drill goes on',
+        ]);
+        expect(f.calls[0]).toBe('restore scratch:restore-db');
       },
       f.shared,
     );

@@ -592,7 +592,11 @@ export async function drPlanWorkflow(input: DrRunInput): Promise<RunReport> {
       rpoMs: plan.rpoMs,
     });
     pre.attempts = 1;
-    if (checked.problems.length) {
+    if (checked.problems.length && input.drill) {
+      // A drill waits for nobody (a scheduled one runs unattended): what failed is its finding.
+      finish(pre, 'failed', `preconditions failed: ${checked.problems.join('; ')}; the drill goes on`);
+      note(pre.detail);
+    } else if (checked.problems.length) {
       pre.detail = `preconditions failed: ${checked.problems.join('; ')}; approve to proceed anyway`;
       note(pre.detail);
       const r = await approve(pre, null);

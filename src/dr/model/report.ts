@@ -102,6 +102,11 @@ export function buildReport(v: RunView): RunReport {
   for (const s of steps)
     if (s.compensation?.state === 'failed')
       breaches.push(`undoing step ${s.name} failed: ${s.compensation.detail}`);
+  // A step that failed and was passed over (onFailure: continue, a drill's preconditions).
+  if (recovered)
+    for (const s of steps)
+      if (s.state === 'failed' || s.state === 'timed-out')
+        breaches.push(`step ${s.name} ${s.state}: ${s.detail}`);
   return {
     plan: v.plan,
     run: v.run,
