@@ -54,19 +54,30 @@ export interface PgPair {
   replica: { dir: string; port: number };
 }
 
-/** A primary and its streaming replica under `dir`, both started and replicating. */
-export function makePair(bin: string, dir: string, ports: [number, number]): PgPair {
+/** One server under `dir` (its data in dir/<name>), started, trusting loopback connections. */
+export function makeServer(
+  bin: string,
+  dir: string,
+  port: number,
+  name = 'pg1',
+): { dir: string; port: number } {
   mkdirSync(dir, { recursive: true });
   chownSync(dir, uid('postgres'), gid('postgres'));
-  const p = { dir: path.join(dir, 'pg1'), port: ports[0] };
-  const r = { dir: path.join(dir, 'pg2'), port: ports[1] };
+  const p = { dir: path.join(dir, name), port };
   asPostgres([path.join(bin, 'initdb'), '-D', p.dir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
   appendFileSync(
     path.join(p.dir, 'postgresql.conf'),
     `\nlisten_addresses = '127.0.0.1'\nport = ${p.port}\nunix_socket_directories = '${dir}'\nwal_level = replica\nmax_wal_senders = 5\nhot_standby = on\nfsync = off\n`,
   );
   appendFileSync(path.join(p.dir, 'pg_hba.conf'), '\nhost replication all 127.0.0.1/32 trust\n');
-  asPostgres([path.join(bin, 'pg_ctl'), '-D', p.dir, '-l', path.join(dir, 'pg1.log'), '-w', 'start']);
+  asPostgres([path.join(bin, 'pg_ctl'), '-D', p.dir, '-l', path.join(dir, `${name}.log`), '-w', 'start']);
+  return p;
+}
+
+/** A primary and its streaming replica under `dir`, both started and replicating. */
+export function makePair(bin: string, dir: string, ports: [number, number]): PgPair {
+  const p = makeServer(bin, dir, ports[0]);
+  const r = { dir: path.join(dir, 'pg2'), port: ports[1] };
   asPostgres([
     path.join(bin, 'pg_basebackup'),
     '-h',
