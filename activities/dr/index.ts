@@ -61,7 +61,7 @@ export function createDrHostActivities(deps: HostActivityDeps) {
       return withHeartbeats(() => restoreStep(client(), input, deps, cancellationSignal()));
     },
     async drRemoveScratch(input: { key: string }): Promise<StepOutcome> {
-      return removeScratch(deps, input.key);
+      return withHeartbeats(() => removeScratch(deps, input.key));
     },
   };
 }

@@ -1,7 +1,8 @@
 // A DR restore step: a backup restored into a directory, back into its original paths, or (in
 // a drill) into a scratch directory of this host, through the backup capability's client; and
 // the removal of a drill's scratch directories.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { startRestore, startRestoreInPlace } from '../../src/backup/client';
@@ -117,12 +118,13 @@ async function restoreInPlaceStep(
 }
 
 /** Removes a drill's scratch directories on this host. */
-export function removeScratch(deps: HostActivityDeps, key: string): StepOutcome {
+export async function removeScratch(deps: HostActivityDeps, key: string): Promise<StepOutcome> {
   if (!/^[A-Za-z0-9._-]+$/.test(key) || key === '.' || key === '..')
     throw stepInvalid(`bad scratch key ${JSON.stringify(key)}`);
   const dir = path.join(drillScratchDir(deps.host, deps.env), key);
   if (!existsSync(dir)) return { detail: `${dir} (already gone)` };
-  rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  // Asynchronous, so that heartbeats go on while a large scratch tree is removed.
+  await rm(dir, { recursive: true, force: true, maxRetries: 5 });
   if (existsSync(dir)) throw stepFailed(`could not remove ${dir}`);
   return { detail: dir };
 }
