@@ -4,7 +4,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Client } from '@temporalio/client';
+import type { Client, Workflow, WorkflowHandle } from '@temporalio/client';
+import type { BackupInfo } from '../../src/backup/model/types';
 import { startRestore, startRestoreInPlace } from '../../src/backup/client';
 import type { DrSetRef } from '../../src/dr/model/types';
 import type { HostActivityDeps } from '../../src/platform/capability';
@@ -33,63 +34,55 @@ export async function restoreStep(
     to = path.join(drillScratchDir(deps.host, deps.env), input.scratch.key, input.scratch.step);
     mkdirSync(path.dirname(to), { recursive: true });
   }
-  if (!to) return restoreInPlaceStep(client, input, deps, signal);
-  let started;
-  try {
-    started = await startRestore(client, input.set.spec, {
-      to,
-      ...(input.at ? { at: Date.parse(input.at) } : {}),
-      host: deps.host,
-      protect: input.set.protect,
-      // The plan names its target on purpose, often the data a set backs up; destinations stay protected.
-      ...(input.scratch ? {} : { intoSource: true }),
-      keepPrevious: true,
-    });
-  } catch (err) {
-    throw stepFailed(`restore of ${input.set.spec.set} into ${to}: ${message(err)}`);
-  }
-  const { handle, backup } = started;
-  heartbeat({ restore: handle.workflowId });
-  const result = handle.result();
-  const first = await Promise.race([
-    result.then(
-      () => 'done' as const,
-      () => 'done' as const,
-    ),
-    aborted(signal),
-  ]);
-  if (first === 'aborted') {
-    await handle.cancel().catch(() => undefined);
-    await result.catch(() => undefined);
-    throw stepFailed(`restore of ${input.set.spec.set} stopped`);
-  }
-  try {
-    const r = await result;
-    return {
-      detail: `restored backup ${backup.id} of ${r.set} (${backup.createdAt}) into ${r.target}${input.scratch ? ' (drill scratch)' : ''}: ${r.files} files, ${r.bytes} bytes${r.previous ? `; previous content kept in ${r.previous}` : ''}`,
-      backupAt: backup.createdAt,
-    };
-  } catch (err) {
-    throw stepFailed(`restore of ${input.set.spec.set} into ${to}: ${message(err)}`);
-  }
+  const set = input.set.spec.set;
+  const at = input.at ? { at: Date.parse(input.at) } : {};
+  if (!to)
+    return follow(
+      { failed: `in-place restore of ${set}`, stopped: `in-place restore of ${set} stopped` },
+      () =>
+        startRestoreInPlace(client, input.set.spec, {
+          ...at,
+          host: deps.host,
+          protect: input.set.protect,
+          keepPrevious: true,
+        }),
+      (r, backup) =>
+        `restored backup ${backup.id} of ${r.set} (${backup.createdAt}) in place: ${r.restored.map((x) => `${x.target} (${x.files} files${x.previous ? `, previous content in ${x.previous}` : ''})`).join('; ')}`,
+      signal,
+    );
+  return follow(
+    { failed: `restore of ${set} into ${to}`, stopped: `restore of ${set} stopped` },
+    () =>
+      startRestore(client, input.set.spec, {
+        to,
+        ...at,
+        host: deps.host,
+        protect: input.set.protect,
+        // The plan names its target on purpose, often the data a set backs up; destinations stay protected.
+        ...(input.scratch ? {} : { intoSource: true }),
+        keepPrevious: true,
+      }),
+    (r, backup) =>
+      `restored backup ${backup.id} of ${r.set} (${backup.createdAt}) into ${r.target}${input.scratch ? ' (drill scratch)' : ''}: ${r.files} files, ${r.bytes} bytes${r.previous ? `; previous content kept in ${r.previous}` : ''}`,
+    signal,
+  );
 }
 
-async function restoreInPlaceStep(
-  client: Client,
-  input: RestoreStepInput,
-  deps: HostActivityDeps,
+/**
+ * Starts a restore workflow and waits for it; an aborted step cancels it and waits until it has
+ * stopped (its staging removed). The outcome's backup time is what RPO achieved is measured from.
+ */
+async function follow<R>(
+  what: { failed: string; stopped: string },
+  start: () => Promise<{ handle: WorkflowHandle<Workflow> & { result(): Promise<R> }; backup: BackupInfo }>,
+  describe: (r: R, backup: BackupInfo) => string,
   signal?: AbortSignal,
 ): Promise<StepOutcome> {
   let started;
   try {
-    started = await startRestoreInPlace(client, input.set.spec, {
-      ...(input.at ? { at: Date.parse(input.at) } : {}),
-      host: deps.host,
-      protect: input.set.protect,
-      keepPrevious: true,
-    });
+    started = await start();
   } catch (err) {
-    throw stepFailed(`in-place restore of ${input.set.spec.set}: ${message(err)}`);
+    throw stepFailed(`${what.failed}: ${message(err)}`);
   }
   const { handle, backup } = started;
   heartbeat({ restore: handle.workflowId });
@@ -104,16 +97,12 @@ async function restoreInPlaceStep(
   if (first === 'aborted') {
     await handle.cancel().catch(() => undefined);
     await result.catch(() => undefined);
-    throw stepFailed(`in-place restore of ${input.set.spec.set} stopped`);
+    throw stepFailed(what.stopped);
   }
   try {
-    const r = await result;
-    return {
-      detail: `restored backup ${backup.id} of ${r.set} (${backup.createdAt}) in place: ${r.restored.map((x) => `${x.target} (${x.files} files${x.previous ? `, previous content in ${x.previous}` : ''})`).join('; ')}`,
-      backupAt: backup.createdAt,
-    };
+    return { detail: describe(await result, backup), backupAt: backup.createdAt };
   } catch (err) {
-    throw stepFailed(`in-place restore of ${input.set.spec.set}: ${message(err)}`);
+    throw stepFailed(`${what.failed}: ${message(err)}`);
   }
 }
 

@@ -1,40 +1,10 @@
 // What `hactl dr list|status|runs` and the DR part of `hactl status` print. Pure.
 import { renderDrStatus, renderPlans, renderRun, renderRuns } from '../../src/dr/cli/render';
-import type { PlanSpec, RunView, StepView } from '../../src/dr/model/types';
+import type { PlanSpec, RunView } from '../../src/dr/model/types';
+import { runOf, stepOf as step } from '../helpers/dr';
 
-const step = (name: string, extra: Partial<StepView> = {}): StepView => ({
-  name,
-  group: 'g',
-  type: 'command',
-  state: 'not-started',
-  attempts: 0,
-  startedAt: null,
-  endedAt: null,
-  targetMs: null,
-  critical: true,
-  detail: '',
-  output: '',
-  decisions: [],
-  approval: null,
-  asking: false,
-  compensation: null,
-  backupAt: null,
-  drill: null,
-  ...extra,
-});
-
-const run: RunView = {
-  plan: 'orders',
-  run: 'r1',
-  workflowId: 'dr:orders:r1',
-  drill: false,
-  startedBy: 'zed',
-  startedAt: '2026-11-27T10:00:00.000Z',
-  incidentAt: '2026-11-27T09:58:00.000Z',
-  endedAt: null,
-  phase: 'running',
-  paused: true,
-  steps: [
+const run: RunView = runOf(
+  [
     step('stop', {
       state: 'completed',
       attempts: 1,
@@ -55,11 +25,13 @@ const run: RunView = {
       approval: { allowed: ['cy'], needed: 1, approvedBy: [], question: 'x' },
     }),
   ],
-  log: [{ at: '2026-11-27T10:00:05.000Z', text: 'paused by cy' }],
-  rtoMs: 1_800_000,
-  rpoMs: null,
-  cleanup: [],
-};
+  {
+    paused: true,
+    log: [{ at: '2026-11-27T10:00:05.000Z', text: 'paused by cy' }],
+    rtoMs: 1_800_000,
+    rpoMs: null,
+  },
+);
 
 describe('DR rendering', () => {
   it('a run: steps with state, tries, time and target; how to answer what waits; the log', () => {

@@ -5,7 +5,6 @@
 // kept aside. A failure or a cancel before the swaps removes every staging directory: no source
 // is touched unless all of them are ready.
 import {
-  ActivityCancellationType,
   CancellationScope,
   isCancellation,
   setCurrentDetails,
@@ -21,7 +20,7 @@ import type {
 import { sourceSubtree } from '../../src/backup/model/types';
 import { innermostCause } from '../../src/core/errors';
 import { SA_KEYS } from '../../src/core/search-attributes';
-import { hostActivities } from './activities';
+import { restoreSteps } from './activities';
 
 export interface RestoreInPlaceInput extends Omit<RestoreRequest, 'target' | 'subtree' | 'intoSource'> {
   host: string;
@@ -32,17 +31,7 @@ export interface RestoreInPlaceInput extends Omit<RestoreRequest, 'target' | 'su
 export async function restoreInPlaceWorkflow(input: RestoreInPlaceInput): Promise<RestoreInPlaceResult> {
   const started = Date.now();
   const startedAt = input.startedAt ?? workflowInfo().startTime.toISOString();
-  const { backupRestoreExtract } = hostActivities(input.host, {
-    startToCloseTimeout: '24 hours',
-    heartbeatTimeout: '30 seconds',
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
-  });
-  const { backupRestoreSwap, backupRestoreAbandon } = hostActivities(input.host, {
-    startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '1 minute',
-    retry: { initialInterval: '1 second', maximumAttempts: 3 },
-  });
+  const { backupRestoreExtract, backupRestoreSwap, backupRestoreAbandon } = restoreSteps(input.host);
   const state = (s: string, details: string): void => {
     upsertSearchAttributes([{ key: SA_KEYS.state, value: s }]);
     setCurrentDetails(details);

@@ -7,7 +7,6 @@
 // A cancelled run removes its staging directory; a terminated run's staging directory is
 // removed by the next restore, drill or backup on that host.
 import {
-  ActivityCancellationType,
   CancellationScope,
   isCancellation,
   setCurrentDetails,
@@ -17,7 +16,7 @@ import {
 import type { RestoreRequest, RestoreResult, StagedRestore } from '../../src/backup/model/types';
 import { innermostCause } from '../../src/core/errors';
 import { SA_KEYS } from '../../src/core/search-attributes';
-import { hostActivities } from './activities';
+import { restoreSteps } from './activities';
 
 export interface RestoreWorkflowInput extends RestoreRequest {
   /** Host whose worker performs the restore (the archive must be readable there). */
@@ -31,19 +30,7 @@ export async function restoreWorkflow(input: RestoreWorkflowInput): Promise<Rest
     ...input,
     startedAt: input.startedAt ?? workflowInfo().startTime.toISOString(),
   };
-  // Extraction heartbeats every 2s; on cancellation the workflow waits until the activity has
-  // stopped and removed its staging directory.
-  const { backupRestoreExtract } = hostActivities(input.host, {
-    startToCloseTimeout: '24 hours',
-    heartbeatTimeout: '30 seconds',
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
-  });
-  const { backupRestoreSwap, backupRestoreAbandon } = hostActivities(input.host, {
-    startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '1 minute',
-    retry: { initialInterval: '1 second', maximumAttempts: 3 },
-  });
+  const { backupRestoreExtract, backupRestoreSwap, backupRestoreAbandon } = restoreSteps(input.host);
   const state = (s: RestoreState, details: string): void => {
     upsertSearchAttributes([{ key: SA_KEYS.state, value: s }]);
     setCurrentDetails(details);

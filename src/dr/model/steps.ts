@@ -2,6 +2,21 @@
 // it unless the step says. Pure.
 import type { StepAction, StepType } from './types';
 
+/** Every step type, in the order the config reference lists them. */
+export const STEP_TYPES: readonly StepType[] = [
+  'command',
+  'http',
+  'restore',
+  'backup',
+  'verify-backup',
+  'failover',
+  'service',
+  'health',
+  'wait',
+  'approval',
+  'notify',
+];
+
 const MIN = 60_000;
 
 /** Default per-attempt timeout. */
