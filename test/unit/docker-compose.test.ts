@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { load } from 'js-yaml';
+import { DEV_DYNAMIC_CONFIG } from '../../src/platform/temporal/dev-server';
 import { ROOT } from '../setup/shared';
 
 type Service = {
@@ -43,6 +44,11 @@ describe('docker-compose.yml', () => {
     const dc = load(readFileSync(file, 'utf8')) as Record<string, Array<{ value: unknown }>>;
     expect(dc['frontend.WorkerHeartbeatsEnabled']![0]!.value).toBe(true);
     expect(dc['frontend.ListWorkersEnabled']![0]!.value).toBe(true);
+    // What the dev server runs with, production runs with too.
+    for (const kv of DEV_DYNAMIC_CONFIG) {
+      const [key, value] = kv.split('=') as [string, string];
+      expect([key, String(dc[key]?.[0]?.value)]).toEqual([key, value]);
+    }
     expect(mount.split(':')[1]).toContain(
       s.temporal!.environment!.DYNAMIC_CONFIG_FILE_PATH!.replace(/^config\//, ''),
     );

@@ -17,7 +17,8 @@ import { unique, withMockedActivities } from './harness';
 
 const env = testEnv(__filename);
 const HOST = 'alpha';
-const BACKUP_AT = '2026-11-27T08:00:00.000Z';
+// An hour before the run, so that the plan's 1-day RPO holds whatever day the suite runs.
+const BACKUP_AT = new Date(Date.now() - 3_600_000).toISOString();
 
 const cmd = (name: string, extra: Partial<StepSpec> = {}): StepSpec => ({
   name,
