@@ -412,6 +412,6 @@ export function printBackup(r: BackupBenchResult): void {
     `            the same backup without the member index (an older manifest): ${fmt(r.restore.serialSec, 2)}s, ${fmt(r.restore.fastestRef / r.restore.serialSec, 2)}x`,
   );
   console.log(
-    `  workflow: ${fmt(r.workflow.workflowSec, 2)}s through Temporal vs ${fmt(r.workflow.bareSec, 2)}s bare archive step -> +${fmt(r.workflow.overhead * 100, 1)}% (target <= 10%): ${ok(r.pass.workflowOverhead)}`,
+    `  workflow: ${fmt(r.workflow.workflowSec, 2)}s through Temporal vs ${fmt(r.workflow.bareSec, 2)}s bare archive step -> ${r.workflow.overhead >= 0 ? '+' : ''}${fmt(r.workflow.overhead * 100, 1)}% (target <= 10%): ${ok(r.pass.workflowOverhead)}`,
   );
 }

@@ -2,29 +2,19 @@
 // against the manifest as it goes. Anything that could land outside the directory ("..",
 // absolute names, writing through a symlink, links that escape, device files) is refused
 // before it is written; the caller then deletes the staging directory, so nothing remains.
+// Every decision is made here, on the calling thread; inflating members and hashing and
+// writing file contents run on the extraction pool's threads (extract-pool.ts).
 import { createHash } from 'node:crypto';
-import type { Hash } from 'node:crypto';
-import {
-  closeSync,
-  constants as fsc,
-  fchmodSync,
-  fchownSync,
-  futimesSync,
-  lchownSync,
-  linkSync,
-  lutimesSync,
-  mkdirSync,
-  openSync,
-  symlinkSync,
-  utimesSync,
-  chmodSync,
-  writeSync,
-} from 'node:fs';
+import { chmodSync, lchownSync, linkSync, lutimesSync, mkdirSync, symlinkSync, utimesSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Manifest, ManifestFile } from '../../src/backup/model/types';
 import { BACKUP_FAILURES } from '../../src/backup/model/failures';
-import { gunzipFile, gunzipMembers } from './pgzip';
+import { FileSession, PoolFailure } from './extract-pool';
+import { fileSha256, gunzipFile, gunzipMembers } from './pgzip';
+import { checkArchiveSize, checksumFailure } from './archive-facts';
+import type { ArchiveFacts } from './archive-facts';
 import { TarParser } from './tar';
 import type { TarEntry } from './tar';
 
@@ -51,6 +41,11 @@ export interface ExtractOptions {
   /** At most this many restored bytes per second. */
   maxBytesPerSec?: number;
   /**
+   * The archive's size and SHA-256, checked in the same pass as the extraction: a mismatch fails
+   * it at the end (or first, when it also broke the extraction), with `after` ending the message.
+   */
+  checksum?: { want: ArchiveFacts; after: string };
+  /**
    * Write only the entries below this archive path (a backed-up directory, as in the manifest),
    * relative to it: an in-place restore of one source. Every entry is still read and checked.
    */
@@ -65,8 +60,16 @@ export interface ExtractResult {
   bytes: number;
 }
 
+/** File bytes queued for the threads before they are sent. */
+const FLUSH_BYTES = 2 * 1024 * 1024;
+
+/** NUL, "." or ".." segments, empty segments, a trailing slash. */
+const NOT_NORMAL = /\0|(^|\/)\.{1,2}(\/|$)|\/\/|\/$/;
+
 /** Normalises a tar entry name to a relative path, or explains why it is refused. */
 export function safeRelative(name: string, what = 'entry'): string {
+  // Already normal (what our own archives hold): nothing to do.
+  if (name !== '' && name[0] !== '/' && !NOT_NORMAL.test(name)) return name;
   if (name.includes('\0')) throw new HostileEntry(`${what} "${name}" contains a NUL byte`);
   if (name.startsWith('/')) throw new HostileEntry(`${what} "${name}" is an absolute path`);
   const parts: string[] = [];
@@ -102,9 +105,10 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
   const owners = opts.owners ?? false;
   const result = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, bytes: 0 };
 
-  let fd = -1;
-  let hash: Hash | undefined;
-  let current: { rel: string; entry: TarEntry; want?: ManifestFile } | undefined;
+  const session = new FileSession();
+  let current: { rel: string; entry: TarEntry; want?: ManifestFile; id: number } | undefined;
+  /** Hard links are made once every file is written (their targets are then complete). */
+  const links: Array<[string, string]> = [];
 
   const prefix = opts.subtree !== undefined ? safeRelative(opts.subtree, 'subtree') : null;
   /** Where an archive path goes under root; null when nowhere (outside the subtree, or its root). */
@@ -113,16 +117,30 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
     return rel.startsWith(`${prefix}/`) ? rel.slice(prefix.length + 1) : null;
   };
   const writes = (rel: string): boolean => root !== undefined && outOf(rel) !== null;
-  const full = (rel: string): string => path.join(root!, outOf(rel)!);
+  // rel is normalised (safeRelative), so joining is concatenating.
+  const rootSlash = root === undefined ? '' : root.endsWith('/') ? root : `${root}/`;
+  const full = (rel: string): string => rootSlash + outOf(rel)!;
 
+  // The last parent whose every ancestor was checked: most entries share it with the one before.
+  let checkedParent: string | null = null;
   const checkParents = (rel: string): void => {
-    const parts = rel.split('/');
-    for (let i = 1; i < parts.length; i++) {
-      const prefix = parts.slice(0, i).join('/');
+    const slash = rel.lastIndexOf('/');
+    if (slash < 0) return;
+    const parent = rel.slice(0, slash);
+    if (parent === checkedParent) return;
+    for (let i = rel.indexOf('/'); i >= 0; i = rel.indexOf('/', i + 1)) {
+      const prefix = rel.slice(0, i);
       if (symlinks.has(prefix))
         throw new HostileEntry(`entry "${rel}" would be written through the symlink "${prefix}"`);
       if (regular.has(prefix)) throw new HostileEntry(`entry "${rel}" is below "${prefix}", which is a file`);
     }
+    checkedParent = parent;
+  };
+  /** A symlink or a file at `rel`: a parent checked before is checked again if it is below it. */
+  const leaf = (set: Set<string>, rel: string): void => {
+    set.add(rel);
+    if (checkedParent !== null && (checkedParent === rel || checkedParent.startsWith(`${rel}/`)))
+      checkedParent = null;
   };
 
   // Directories known to exist: most entries share their parent with the previous one.
@@ -214,7 +232,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
           if (owners) lchownSync(full(rel), e.uid, e.gid);
           lutimesSync(full(rel), e.mtime, e.mtime);
         }
-        symlinks.add(rel);
+        leaf(symlinks, rel);
         result.symlinks++;
         return;
       }
@@ -230,64 +248,76 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
               `hard link "${rel}" -> "${target}" points outside ${prefix ?? 'the target'}: restore this backup into a directory instead`,
             );
           ensureParent(rel);
-          linkSync(full(target), full(rel));
+          links.push([full(target), full(rel)]);
         }
-        regular.add(rel);
+        leaf(regular, rel);
         result.hardlinks++;
         return;
       }
-      // Regular file.
+      // Regular file: created exclusively and never through a link, by a pool thread.
       if (want && want.size !== e.size)
         throw new ContentMismatch(`file "${rel}" has ${e.size} bytes, the manifest says ${want.size}`);
-      if (writes(rel)) {
-        ensureParent(rel);
-        // O_EXCL + O_NOFOLLOW: never through an existing path, never through a link.
-        fd = openSync(full(rel), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
-      }
-      hash = createHash('sha256');
-      current = { rel, entry: e, ...(want ? { want } : {}) };
-      regular.add(rel);
+      if (writes(rel)) ensureParent(rel);
+      current = {
+        rel,
+        entry: e,
+        ...(want ? { want } : {}),
+        id: session.open(writes(rel) ? full(rel) : null, rel),
+      };
+      leaf(regular, rel);
     },
     data(chunk) {
-      hash!.update(chunk);
-      if (fd >= 0) {
-        let off = 0;
-        while (off < chunk.length) off += writeSync(fd, chunk, off);
-      }
+      session.data(current!.id, chunk);
       result.bytes += chunk.length;
     },
     end() {
       const c = current!;
-      const digest = hash!.digest('hex');
-      if (c.want && c.want.sha256 !== digest) {
-        throw new ContentMismatch(`file "${c.rel}" does not match its SHA-256 in the manifest`);
-      }
-      if (fd >= 0) {
-        if (owners) fchownSync(fd, c.entry.uid, c.entry.gid);
-        fchmodSync(fd, c.entry.mode & 0o7777);
-        futimesSync(fd, c.entry.mtime, c.entry.mtime);
-        closeSync(fd);
-        fd = -1;
-      }
+      const e = c.entry;
+      session.close(c.id, c.want?.sha256 ?? null, {
+        mode: e.mode,
+        mtime: e.mtime,
+        owner: owners ? [e.uid, e.gid] : null,
+      });
       current = undefined;
       result.files++;
     },
   });
 
+  if (opts.checksum) checkArchiveSize(opts.archive, opts.checksum.want, opts.checksum.after);
+  const archiveHash = opts.checksum ? createHash('sha256') : undefined;
+  const maxBatches = 4 * os.availableParallelism();
   try {
-    const onChunk = (chunk: Buffer): void => {
+    const onChunk = async (chunk: Buffer): Promise<void> => {
       const signal = opts.signal;
       if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
-      parser.write(chunk);
+      // File data goes to the threads as shared memory; a stream's chunks are copied there once.
+      let shared = chunk;
+      if (!(chunk.buffer instanceof SharedArrayBuffer)) {
+        shared = Buffer.from(new SharedArrayBuffer(chunk.length));
+        chunk.copy(shared);
+      }
+      parser.write(shared);
+      // A few members a message: each message costs the same whatever it holds.
+      if (session.queuedBytes >= FLUSH_BYTES) session.flush();
+      await session.drain(maxBatches);
       opts.onProgress?.(result.bytes);
     };
-    // With the manifest's member index, every core decompresses; without it, one does.
+    const read = { ...(opts.maxBytesPerSec ? { maxBytesPerSec: opts.maxBytesPerSec } : {}) };
+    const onCompressed = archiveHash ? (c: Buffer) => void archiveHash.update(c) : undefined;
+    const onStall = (): void => session.flush();
+    // With the manifest's member index, every core inflates; without it, one does.
     const members = opts.manifest?.gzipMembers;
-    if (members?.length) await gunzipMembers(opts.archive, members, onChunk, opts.maxBytesPerSec);
-    else await gunzipFile(opts.archive, onChunk, opts.maxBytesPerSec);
+    if (members?.length)
+      await gunzipMembers(opts.archive, members, onChunk, { ...read, onCompressed, onStall });
+    else await gunzipFile(opts.archive, onChunk, { ...read, onCompressed });
     parser.finish();
-  } finally {
-    if (fd >= 0) closeSync(fd);
+    await session.finish();
+    if (archiveHash && archiveHash.digest('hex') !== opts.checksum!.want.archiveSha256)
+      throw checksumFailure(opts.archive, opts.checksum!.after);
+    for (const [target, link] of links) linkSync(target, link);
+  } catch (err) {
+    await session.abort();
+    throw await rootCause(err, opts);
   }
 
   if (opts.manifest) {
@@ -313,6 +343,25 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
     }
   }
   return result;
+}
+
+/**
+ * What a failed extraction reports. A damaged archive usually breaks the extraction before its
+ * checksum is complete; then the checksum is finished, and a mismatch is named as the cause.
+ * A thread's verdicts become the errors that extractionFailure() knows.
+ */
+async function rootCause(err: unknown, opts: ExtractOptions): Promise<unknown> {
+  const signal = opts.signal;
+  if (opts.checksum && !signal?.aborted && !(err instanceof ApplicationFailure)) {
+    try {
+      if ((await fileSha256(opts.archive)).sha256 !== opts.checksum.want.archiveSha256)
+        return checksumFailure(opts.archive, opts.checksum.after);
+    } catch {
+      /* the archive cannot be read: the original error says more */
+    }
+  }
+  if (err instanceof PoolFailure && err.detail.kind === 'mismatch') return new ContentMismatch(err.message);
+  return err;
 }
 
 /** Turns extraction errors into the failures workflows and users see. */

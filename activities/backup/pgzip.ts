@@ -7,6 +7,7 @@ import { closeSync, createReadStream, fstatSync, openSync, readSync, writeSync }
 import * as os from 'node:os';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
+import { inflateOnPool, releaseSlot, takeSlot } from './extract-pool';
 
 const gzipAsync = promisify<zlib.InputType, zlib.ZlibOptions, Buffer>(zlib.gzip);
 
@@ -116,58 +117,102 @@ export async function fileSha256(
   return { sha256: hash.digest('hex'), bytes };
 }
 
-const gunzipAsync = promisify<zlib.InputType, zlib.ZlibOptions, Buffer>(zlib.gunzip);
+export interface GunzipOptions {
+  /** Limit on decompressed bytes per second (restores that must spare a busy disk). */
+  maxBytesPerSec?: number;
+  /** Members being inflated at once; default twice the cores. */
+  inflight?: number;
+  /** Every compressed byte, in order, as it is read (the archive's checksum, in the same pass). */
+  onCompressed?: (chunk: Buffer) => void;
+  /** Called before waiting for memory held by the consumer's pending work (send it now). */
+  onStall?: () => void;
+}
+
+/** Sleeps as long as `bytesOut` is ahead of the rate limit. */
+async function pace(bytesOut: number, started: number, maxBytesPerSec: number | undefined): Promise<void> {
+  if (!maxBytesPerSec) return;
+  const ahead = (bytesOut / maxBytesPerSec) * 1000 - (Date.now() - started);
+  if (ahead > 1) await new Promise((r) => setTimeout(r, ahead));
+}
 
 /**
  * Decompresses a multi-member gzip file whose member sizes are known (the manifest's index), on
- * every core: members are read in order, decompressed on the thread pool several at once, and
- * handed to `onChunk` in order. Falls back to gunzipFile when the sizes do not add up to the file.
+ * every core: members are read here in order, inflated by the extraction pool's threads several
+ * at once, and handed to `onChunk` in order, as shared memory (which `onChunk` may await before
+ * the next). A chunk's memory is reused once `onChunk` returns: whoever keeps a chunk beyond
+ * that copies it (the extraction's file batches hold their slots instead). Falls back to gunzipFile when the sizes do not add up to the file.
  */
 export async function gunzipMembers(
   file: string,
   memberSizes: readonly number[],
-  onChunk: (chunk: Buffer) => void,
-  maxBytesPerSec?: number,
-  inflight = Math.max(2, os.availableParallelism() * 2),
+  onChunk: (chunk: Buffer) => void | Promise<void>,
+  opts: GunzipOptions = {},
 ): Promise<number> {
+  const inflight = opts.inflight ?? Math.max(2, os.availableParallelism() * 2);
   const fd = openSync(file, 'r');
   try {
     const total = memberSizes.reduce((a, b) => a + b, 0);
     if (memberSizes.length === 0 || total !== fstatSync(fd).size || memberSizes.some((n) => !(n > 0)))
-      return await gunzipFile(file, onChunk, maxBytesPerSec);
+      return await gunzipFile(file, onChunk, opts);
     let bytesOut = 0;
     const started = Date.now();
     let offset = 0;
     let next = 0;
-    const queue: Array<Promise<Buffer>> = [];
-    const readMember = (): Promise<Buffer> => {
+    const queue: Array<{ slot: number; out: Promise<Buffer> }> = [];
+    const start = (slot: number): void => {
       const size = memberSizes[next++]!;
-      const buf = Buffer.allocUnsafe(size);
+      const buf = Buffer.allocUnsafeSlow(size); // its own memory (not zeroed), to move to a thread
+      const member = buf.buffer;
       let got = 0;
-      while (got < size) {
-        const n = readSync(fd, buf, got, size - got, offset + got);
-        if (n === 0) throw new Error(`${file} ended inside gzip member ${next} (at byte ${offset + got})`);
-        got += n;
+      try {
+        while (got < size) {
+          const n = readSync(fd, buf, got, size - got, offset + got);
+          if (n === 0) throw new Error(`${file} ended inside gzip member ${next} (at byte ${offset + got})`);
+          got += n;
+        }
+      } catch (err) {
+        releaseSlot(slot);
+        throw err;
       }
       offset += size;
-      const p = gunzipAsync(buf, { chunkSize: 1 << 20 });
-      p.catch(() => undefined); // awaited in order below; an early failure must not go unhandled
-      return p;
+      opts.onCompressed?.(buf);
+      const out = inflateOnPool(member, slot); // the compressed bytes move to the thread
+      out.catch(() => undefined); // awaited in order below; an early failure must not go unhandled
+      queue.push({ slot, out });
+    };
+    // Members in flight, each in a slot of the pool's ring. With members in the queue a full
+    // ring waits for them; with none, for the batches that hold the slots (sent first).
+    const fill = async (): Promise<void> => {
+      while (next < memberSizes.length && queue.length < inflight) {
+        let slot = takeSlot(false);
+        if (slot === null) {
+          if (queue.length) return;
+          opts.onStall?.();
+          slot = await takeSlot(true);
+        }
+        start(slot);
+      }
     };
     try {
-      while (next < memberSizes.length && queue.length < inflight) queue.push(readMember());
+      await fill();
       while (queue.length) {
-        const out = await queue.shift()!;
-        if (next < memberSizes.length) queue.push(readMember());
-        bytesOut += out.length;
-        onChunk(out);
-        if (maxBytesPerSec) {
-          const ahead = (bytesOut / maxBytesPerSec) * 1000 - (Date.now() - started);
-          if (ahead > 1) await new Promise((r) => setTimeout(r, ahead));
+        const { slot, out } = queue.shift()!;
+        try {
+          const chunk = await out;
+          bytesOut += chunk.length;
+          await onChunk(chunk);
+        } finally {
+          releaseSlot(slot);
         }
+        await fill();
+        await pace(bytesOut, started, opts.maxBytesPerSec);
       }
     } catch (err) {
-      await Promise.allSettled(queue); // nothing reads the file after it is closed
+      // Nothing reads the file after it is closed, and every slot goes back.
+      for (const q of queue.splice(0)) {
+        await q.out.catch(() => undefined);
+        releaseSlot(q.slot);
+      }
       throw err;
     }
     return bytesOut;
@@ -182,14 +227,14 @@ export async function gunzipMembers(
  */
 export async function gunzipFile(
   file: string,
-  onChunk: (chunk: Buffer) => void,
-  /** Limit on decompressed bytes per second (restores that must spare a busy disk). */
-  maxBytesPerSec?: number,
+  onChunk: (chunk: Buffer) => void | Promise<void>,
+  opts: GunzipOptions = {},
 ): Promise<number> {
   let bytesOut = 0;
   const started = Date.now();
   const source = createReadStream(file, { highWaterMark: 1 << 20 });
   const gunzip = zlib.createGunzip({ chunkSize: 1 << 20 });
+  if (opts.onCompressed) source.on('data', (c) => opts.onCompressed!(c as Buffer));
   await new Promise<void>((resolve, reject) => {
     const fail = (err: Error): void => {
       source.destroy();
@@ -200,19 +245,21 @@ export async function gunzipFile(
     gunzip.once('error', fail);
     gunzip.on('data', (c: Buffer) => {
       bytesOut += c.length;
+      let done: void | Promise<void>;
       try {
-        onChunk(c);
+        done = onChunk(c);
       } catch (err) {
         fail(err as Error);
         return;
       }
-      if (maxBytesPerSec) {
-        const ahead = (bytesOut / maxBytesPerSec) * 1000 - (Date.now() - started);
-        if (ahead > 1) {
-          gunzip.pause();
-          setTimeout(() => gunzip.resume(), ahead);
-        }
-      }
+      // The consumer (or the rate limit) holds the stream until it is ready for more.
+      gunzip.pause();
+      Promise.resolve(done)
+        .then(() => pace(bytesOut, started, opts.maxBytesPerSec))
+        .then(
+          () => gunzip.resume(),
+          (err: Error) => fail(err),
+        );
     });
     gunzip.once('end', resolve);
     source.pipe(gunzip);

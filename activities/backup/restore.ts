@@ -17,6 +17,7 @@ import type {
 } from '../../src/backup/model/types';
 import { BACKUP_FAILURES } from '../../src/backup/model/failures';
 import { formatBytes } from '../../src/core/format';
+import { checkArchiveSize } from './archive-facts';
 import { extractArchive, extractionFailure } from './extract';
 import { checkSpace, checkTarget, realOrPlanned, spaceNeeded, targetTextError } from './restore-target';
 import type { CheckedTarget } from './restore-target';
@@ -30,7 +31,7 @@ import {
 } from './scratch-journal';
 import type { Owner, OwnerCheck, ScratchEntry } from './scratch-journal';
 import { archiveName, fileSize, infoOf } from './store';
-import { checkArchiveChecksum, loadManifestOrFail } from './verify';
+import { loadManifestOrFail } from './verify';
 
 function stamp(iso: string): string {
   return iso.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -170,16 +171,7 @@ export async function extractForRestore(req: RestoreRequest, deps: RestoreDeps):
   };
   await journal.acquire(key, entry, busyMessage(t.real));
   try {
-    // The whole archive is checked before anything is written anywhere.
-    await checkArchiveChecksum(
-      path.join(req.destination, archiveName(m.id)),
-      m,
-      'nothing was written',
-      (b) => {
-        deps.onProgress?.('checksum', b);
-        throwIfAborted(deps.signal);
-      },
-    );
+    checkArchiveSize(path.join(req.destination, archiveName(m.id)), m, 'nothing was written');
     try {
       mkdirSync(t.parent, { recursive: true });
     } catch (err) {
@@ -194,6 +186,9 @@ export async function extractForRestore(req: RestoreRequest, deps: RestoreDeps):
         archive: path.join(req.destination, archiveName(m.id)),
         into: staging,
         manifest: m,
+        // Checked in the same pass: a mismatch fails the restore before its swap, and the
+        // staging directory is removed, so the target is never touched.
+        checksum: { want: m, after: `nothing was written to ${t.real}` },
         allowExternalSymlinks: req.allowExternalSymlinks,
         owners: process.getuid?.() === 0,
         onProgress: (b) => deps.onProgress?.('extract', b),

@@ -204,25 +204,45 @@ function readNumber(buf: Buffer, offset: number, len: number, field: string): nu
     if (buf[offset]! & 0x40) throw new TarFormatError(`negative ${field} in a tar header`);
     return v + (buf[offset]! & 0x3f) * 256 ** (len - 1);
   }
-  const s = buf
-    .toString('ascii', offset, offset + len)
-    .replace(/[\0 ]+$/, '')
-    .trim();
-  if (s === '') return 0;
-  if (!/^[0-7]+$/.test(s)) throw new TarFormatError(`bad ${field} field "${s}" in a tar header`);
-  return parseInt(s, 8);
+  // Octal digits, optionally surrounded by spaces and ended by NULs or spaces.
+  let i = offset;
+  const end = offset + len;
+  while (i < end && buf[i] === 0x20) i++;
+  let v = 0;
+  for (; i < end; i++) {
+    const c = buf[i]!;
+    if (c >= 0x30 && c <= 0x37) v = v * 8 + (c - 0x30);
+    else break;
+  }
+  for (; i < end; i++) {
+    const c = buf[i]!;
+    if (c !== 0 && c !== 0x20) {
+      const s = buf.toString('ascii', offset, end).replace(/[\0 ]+$/, '');
+      throw new TarFormatError(`bad ${field} field "${s.trim()}" in a tar header`);
+    }
+  }
+  return v;
 }
 
 function checksumOk(h: Buffer): boolean {
   const stored = readNumber(h, 148, 8, 'checksum');
-  let unsigned = 0;
-  let signed = 0;
+  let unsigned = 8 * 0x20; // the checksum field itself counts as spaces
+  for (let i = 0; i < 148; i++) unsigned += h[i]!;
+  for (let i = 156; i < BLOCK; i++) unsigned += h[i]!;
+  if (stored === unsigned) return true;
+  let signed = 8 * 0x20;
   for (let i = 0; i < BLOCK; i++) {
-    const b = i >= 148 && i < 156 ? 0x20 : h[i]!;
-    unsigned += b;
+    if (i >= 148 && i < 156) continue;
+    const b = h[i]!;
     signed += b > 127 ? b - 256 : b;
   }
-  return stored === unsigned || stored === signed;
+  return stored === signed;
+}
+
+/** An all-zero block (the end-of-archive marker). */
+function isZeroBlock(h: Buffer): boolean {
+  for (let i = 0; i < BLOCK; i++) if (h[i] !== 0) return false;
+  return true;
 }
 
 function parsePax(body: Buffer): Record<string, string> {
@@ -338,7 +358,7 @@ export class TarParser {
   }
 
   private header(h: Buffer): void {
-    if (h.every((b) => b === 0)) {
+    if (isZeroBlock(h)) {
       this.zeroBlocks++;
       if (this.zeroBlocks === 2) this.state = 'done';
       return;

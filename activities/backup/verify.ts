@@ -6,6 +6,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { BACKUP_FAILURES } from '../../src/backup/model/failures';
 import type { Manifest, VerifyReport } from '../../src/backup/model/types';
 import { writeFileAtomic } from '../shared/fs';
+import { checkArchiveSize, checksumFailure } from './archive-facts';
+import type { ArchiveFacts } from './archive-facts';
 import { extractArchive, extractionFailure } from './extract';
 import { fileSha256 } from './pgzip';
 import { archiveName, fileSize, manifestName, readManifest } from './store';
@@ -34,33 +36,16 @@ export function loadManifestOrFail(destination: string, set: string, id: string)
  */
 export async function checkArchiveChecksum(
   file: string,
-  want: { id: string; archiveBytes: number; archiveSha256: string },
+  want: ArchiveFacts,
   after: string,
   onProgress?: (bytes: number) => void,
 ): Promise<void> {
-  const size = fileSize(file);
-  if (size === undefined) {
-    throw ApplicationFailure.nonRetryable(
-      `archive ${file} of backup ${want.id} is missing`,
-      BACKUP_FAILURES.archiveMissing,
-    );
-  }
-  if (size !== want.archiveBytes) {
-    throw ApplicationFailure.nonRetryable(
-      `archive ${file} has ${size} bytes, its manifest says ${want.archiveBytes} (truncated or altered); ${after}`,
-      BACKUP_FAILURES.archiveCorrupted,
-    );
-  }
+  checkArchiveSize(file, want, after);
   const { sha256 } = await fileSha256(file, onProgress);
-  if (sha256 !== want.archiveSha256) {
-    throw ApplicationFailure.nonRetryable(
-      `archive ${file} fails its SHA-256 check (corrupted); ${after}`,
-      BACKUP_FAILURES.archiveCorrupted,
-    );
-  }
+  if (sha256 !== want.archiveSha256) throw checksumFailure(file, after);
 }
 
-/** Re-reads one backup: checksum, then (deep) decompression and per-file SHA-256. */
+/** Re-reads one backup: its checksum, and (deep) in the same pass decompression and per-file SHA-256. */
 export async function verifyOne(
   destination: string,
   set: string,
@@ -82,9 +67,15 @@ export async function verifyOne(
     };
   }
   try {
-    await checkArchiveChecksum(path.join(destination, archiveName(id)), m, 'nothing was written', onProgress);
+    const archive = path.join(destination, archiveName(id));
     if (deep) {
-      const r = await extractArchive({ archive: path.join(destination, archiveName(id)), manifest: m });
+      // The checksum in the same pass as the decompression and the per-file check.
+      const r = await extractArchive({
+        archive,
+        manifest: m,
+        checksum: { want: m, after: 'nothing was written' },
+        ...(onProgress ? { onProgress } : {}),
+      });
       return {
         id,
         status: 'ok',
@@ -93,6 +84,7 @@ export async function verifyOne(
         files: r.files,
       };
     }
+    await checkArchiveChecksum(archive, m, 'nothing was written', onProgress);
     return { id, status: 'ok', detail: 'checksum ok', bytes: m.archiveBytes, files: m.files };
   } catch (err) {
     const failure = extractionFailure(err, archiveName(id)) as ApplicationFailure;

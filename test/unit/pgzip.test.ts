@@ -4,7 +4,7 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gzipSync, gunzipSync } from 'node:zlib';
 import { gunzipFile, gunzipMembers, ParallelGzipWriter } from '../../activities/backup/pgzip';
 
 let dir: string;
@@ -35,7 +35,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const collect = async (read: (on: (c: Buffer) => void) => Promise<number>): Promise<Buffer> => {
   const parts: Buffer[] = [];
-  const n = await read((c) => parts.push(c));
+  // A chunk is valid while the callback runs (its memory is reused after): keep a copy.
+  const n = await read((c) => void parts.push(Buffer.from(c)));
   const out = Buffer.concat(parts);
   expect(n).toBe(out.length);
   return out;
@@ -48,7 +49,7 @@ describe('parallel gzip', () => {
   });
 
   it('reads the members in parallel, in order, identical to one stream', async () => {
-    const parallel = await collect((on) => gunzipMembers(file, sizes, on, undefined, 3));
+    const parallel = await collect((on) => gunzipMembers(file, sizes, on, { inflight: 3 }));
     expect(parallel.equals(data)).toBe(true);
     expect((await collect((on) => gunzipFile(file, on))).equals(data)).toBe(true);
   });
@@ -77,5 +78,37 @@ describe('parallel gzip', () => {
     const cut = path.join(dir, 'cut.gz');
     writeFileSync(cut, readFileSync(file).subarray(0, 1000));
     await expect(collect((on) => gunzipMembers(cut, sizes, on))).rejects.toThrow();
+  });
+
+  it('a member that inflates past 64 MiB is refused, not held in memory', async () => {
+    const bomb = path.join(dir, 'bomb.gz');
+    writeFileSync(bomb, gzipSync(Buffer.alloc(65 * 1024 * 1024)));
+    const size = readFileSync(bomb).length;
+    await expect(gunzipMembers(bomb, [size], () => undefined)).rejects.toThrow(
+      'a gzip member inflates to more than 64 MiB (ours hold 1 MiB): a damaged or hostile archive',
+    );
+  });
+
+  it('a member with optional header fields (another writer) still inflates, through gunzip', async () => {
+    const named = path.join(dir, 'named.gz');
+    const plain = gzipSync(data.subarray(0, 100_000));
+    // FLG.FCOMMENT with a comment after the 10-byte header, as gzip -c with a comment writes.
+    const withComment = Buffer.concat([
+      plain.subarray(0, 3),
+      Buffer.from([0x10]),
+      plain.subarray(4, 10),
+      Buffer.from('hi\0'),
+      plain.subarray(10),
+    ]);
+    writeFileSync(named, withComment);
+    const out = await collect((on) => gunzipMembers(named, [withComment.length], on));
+    expect(out.equals(data.subarray(0, 100_000))).toBe(true);
+  });
+
+  it('many readers at once share the ring of slots and each gets its own bytes', async () => {
+    const outs = await Promise.all(
+      Array.from({ length: 6 }, () => collect((on) => gunzipMembers(file, sizes, on, { inflight: 4 }))),
+    );
+    for (const o of outs) expect(o.equals(data)).toBe(true);
   });
 });
