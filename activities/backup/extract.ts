@@ -50,6 +50,11 @@ export interface ExtractOptions {
    * relative to it: an in-place restore of one source. Every entry is still read and checked.
    */
   subtree?: string;
+  /**
+   * With a `subtree` that is a file in the archive: write that one file, at this path (which
+   * must not exist), instead of a tree under `into`: an in-place restore of a file source.
+   */
+  intoFile?: string;
 }
 
 export interface ExtractResult {
@@ -111,15 +116,18 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
   const links: Array<[string, string]> = [];
 
   const prefix = opts.subtree !== undefined ? safeRelative(opts.subtree, 'subtree') : null;
+  const intoFile = prefix !== null ? opts.intoFile : undefined;
   /** Where an archive path goes under root; null when nowhere (outside the subtree, or its root). */
   const outOf = (rel: string): string | null => {
     if (prefix === null) return rel;
+    if (intoFile !== undefined) return rel === prefix ? '' : null;
     return rel.startsWith(`${prefix}/`) ? rel.slice(prefix.length + 1) : null;
   };
-  const writes = (rel: string): boolean => root !== undefined && outOf(rel) !== null;
+  const writes = (rel: string): boolean =>
+    (root !== undefined || intoFile !== undefined) && outOf(rel) !== null;
   // rel is normalised (safeRelative), so joining is concatenating.
   const rootSlash = root === undefined ? '' : root.endsWith('/') ? root : `${root}/`;
-  const full = (rel: string): string => rootSlash + outOf(rel)!;
+  const full = (rel: string): string => intoFile ?? rootSlash + outOf(rel)!;
 
   // The last parent whose every ancestor was checked: most entries share it with the one before.
   let checkedParent: string | null = null;
@@ -147,7 +155,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
   const made = new Set<string>();
   const ensureParent = (rel: string): void => {
     const slash = rel.lastIndexOf('/');
-    if (slash < 0 || !root) return;
+    if (slash < 0 || !root || intoFile !== undefined) return;
     const dir = rel.slice(0, slash);
     if (made.has(dir)) return;
     if (outOf(dir) !== null) mkdirSync(full(dir), { recursive: true, mode: 0o700 });
@@ -193,9 +201,9 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
         );
       }
       checkParents(rel);
-      if (prefix !== null && rel === prefix && e.type !== 'dir')
+      if (prefix !== null && rel === prefix && e.type !== (intoFile !== undefined ? 'file' : 'dir'))
         throw new ContentMismatch(
-          `"${rel}" is a ${e.type} in this backup, not a directory: it cannot be restored in place`,
+          `"${rel}" is a ${e.type} in this backup, not a ${intoFile !== undefined ? 'file' : 'directory'}: it cannot be restored in place`,
         );
       if (seen.has(rel) && e.type !== 'dir')
         throw new HostileEntry(`entry "${rel}" appears twice in the archive`);

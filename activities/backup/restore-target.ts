@@ -84,6 +84,8 @@ export interface TargetCheckInput {
   /** The worker's state directory (its restore journal): never moved by a swap. */
   stateDir?: string;
   mountinfo?: string;
+  /** What replaces the target: a tree (default), or one file (a file source restored in place). */
+  kind?: 'dir' | 'file';
 }
 
 /** Refuses (non-retryable, RestoreTargetInvalid) every target that could destroy what was not asked for. */
@@ -106,7 +108,12 @@ export function checkTarget(input: TargetCheckInput): CheckedTarget {
         `restore target ${requested} is a symlink (to ${to}); give the real directory, so that it is clear what gets replaced`,
       );
     }
-    if (!st.isDirectory()) throw refuse(`restore target ${requested} exists and is not a directory`);
+    if (input.kind === 'file') {
+      if (!st.isFile())
+        throw refuse(
+          `restore target ${requested} exists and is not a file, but the backup holds a file there`,
+        );
+    } else if (!st.isDirectory()) throw refuse(`restore target ${requested} exists and is not a directory`);
     exists = true;
     mode = st.mode & 0o7777;
   } catch (err) {

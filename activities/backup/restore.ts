@@ -66,8 +66,16 @@ function busyMessage(target: string): (holder: ScratchEntry) => string {
     `a restore into ${target} is already in progress: ${describeOwner(h.owner)}, backup ${h.id} of set ${h.set}, ${h.state} since ${h.updatedAt}; wait for it or cancel it`;
 }
 
-function checkOf(req: RestoreRequest, deps: RestoreDeps): CheckedTarget {
+/** A file source restored in place replaces a file; everything else replaces a tree. */
+function targetKind(req: RestoreRequest, m: Manifest): 'dir' | 'file' {
+  if (req.subtree === undefined) return 'dir';
+  const e = m.entries.find((x) => x.path.replace(/\/+$/, '') === req.subtree);
+  return e?.type === 'file' ? 'file' : 'dir';
+}
+
+function checkOf(req: RestoreRequest, deps: RestoreDeps, kind: 'dir' | 'file'): CheckedTarget {
   return checkTarget({
+    kind,
     target: req.target,
     set: req.set,
     destination: req.destination,
@@ -91,8 +99,8 @@ function existingAncestor(p: string): string {
 
 /** Preflight for `hactl restore`: every check that the restore itself makes, nothing written. */
 export async function checkRestore(req: RestoreRequest, deps: RestoreDeps): Promise<RestoreCheck> {
-  const t = checkOf(req, deps);
   const m = loadManifestOrFail(req.destination, req.set, req.id);
+  const t = checkOf(req, deps, targetKind(req, m));
   const size = fileSize(path.join(req.destination, archiveName(m.id)));
   if (size !== m.archiveBytes) {
     throw ApplicationFailure.nonRetryable(
@@ -153,8 +161,9 @@ export async function extractForRestore(req: RestoreRequest, deps: RestoreDeps):
   const started = Date.now();
   const journal = new ScratchJournal(deps.stateDir, deps.isRunning);
   await cleanStaleQuietly(journal, deps.log);
-  const t = checkOf(req, deps);
   const m = loadManifestOrFail(req.destination, req.set, req.id);
+  const kind = targetKind(req, m);
+  const t = checkOf(req, deps, kind);
   const owner = deps.owner ?? currentOwner();
   const key = restoreKey(t.real);
   const staging = path.join(t.parent, `.${path.basename(t.real)}.ha-restore-${m.id}-${token(owner)}`);
@@ -181,10 +190,11 @@ export async function extractForRestore(req: RestoreRequest, deps: RestoreDeps):
     await rm(staging, { recursive: true, force: true });
     let counts;
     try {
-      mkdirSync(staging, { mode: 0o700 });
+      if (kind === 'dir') mkdirSync(staging, { mode: 0o700 });
       counts = await extractArchive({
         archive: path.join(req.destination, archiveName(m.id)),
-        into: staging,
+        // A file source is staged as one file beside itself.
+        ...(kind === 'dir' ? { into: staging } : { intoFile: staging }),
         manifest: m,
         // Checked in the same pass: a mismatch fails the restore before its swap, and the
         // staging directory is removed, so the target is never touched.
@@ -196,7 +206,7 @@ export async function extractForRestore(req: RestoreRequest, deps: RestoreDeps):
         ...(req.maxBytesPerSec ? { maxBytesPerSec: req.maxBytesPerSec } : {}),
         ...(req.subtree !== undefined ? { subtree: req.subtree } : {}),
       });
-      chmodSync(staging, t.mode); // the target directory itself keeps its mode
+      if (kind === 'dir') chmodSync(staging, t.mode); // the target directory itself keeps its mode
     } catch (err) {
       if (deps.signal?.aborted) throw err;
       throw stagingFailure(err, t.parent, m);

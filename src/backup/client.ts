@@ -280,10 +280,10 @@ export async function startRestore(
 }
 
 /**
- * Restores a backup back into the paths it was taken from (every source directory of the
- * backup, each staged beside itself and swapped in only once all are staged; the previous
+ * Restores a backup back into the paths it was taken from (every source directory or file of
+ * the backup, each staged beside itself and swapped in only once all are staged; the previous
  * content is kept aside unless keepPrevious is false). Checked on the host first, like
- * startRestore. Sources that were files cannot be restored in place: restore those with `to`.
+ * startRestore.
  */
 export async function startRestoreInPlace(
   client: Client,

@@ -1,8 +1,8 @@
 // Restores back into the paths a backup was taken from (`hactl restore SET --in-place`): every
-// source directory holds the backup's content again, its previous content kept aside; a source
+// source directory (and file) holds the backup's content again, its previous content kept aside; a source
 // whose backup is damaged or hostile leaves every source untouched, with no staging left over.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { BackupResult, Manifest, RestoreInPlaceResult } from '../../src/backup/model/types';
 import { hactl, startWorker, tempDir, testEnv, writeConfig } from '../helpers';
@@ -25,13 +25,14 @@ beforeAll(async () => {
   writeFileSync(W('app', 'data', 'sub', 'deep.bin'), Buffer.alloc(70_000, 7));
   symlinkSync('orders.txt', W('app', 'data', 'latest'));
   writeFileSync(W('app', 'conf', 'app.ini'), 'mode=prod\n');
+  writeFileSync(W('app', 'app.env'), 'SECRET_REF=${DB}\n', { mode: 0o640 });
   writeConfig(
     tmp.dir,
     'ha.yml',
     `version: 1
 hosts: [{ name: alpha }]
 backups:
-  - { name: app, host: alpha, paths: [app/data, app/conf], destination: dest/app }
+  - { name: app, host: alpha, paths: [app/data, app/conf, app/app.env], destination: dest/app }
   - { name: evil, host: alpha, paths: [victim], destination: dest/evil }
 `,
   );
@@ -52,15 +53,24 @@ it('every source holds the backup’s content again; the previous content is kep
   writeFileSync(W('app', 'data', 'orders.txt'), 'order-1\norder-2\norder-3 (lost)\n');
   writeFileSync(W('app', 'data', 'new.txt'), 'added later\n');
   rmSync(W('app', 'conf', 'app.ini'));
+  writeFileSync(W('app', 'app.env'), 'SECRET_REF=${OTHER}\n');
   const bad = await cli(['restore', 'app', '--in-place', '--to', W('x')]);
   expect([bad.code, bad.stderr.trim()]).toEqual([2, 'error: give --to DIR or --in-place (one of them)']);
   const r = await cli(['restore', 'app', '--in-place', '--wait', '--json']);
   expect([r.code, r.code ? r.stderr : '']).toEqual([0, '']);
   const result = JSON.parse(r.stdout) as RestoreInPlaceResult;
   expect(result.id).toBe(backup.id);
-  expect(result.restored.map((x) => x.target)).toEqual([W('app', 'data'), W('app', 'conf')]);
+  expect(result.restored.map((x) => x.target)).toEqual([
+    W('app', 'data'),
+    W('app', 'conf'),
+    W('app', 'app.env'),
+  ]);
   expect(snapshotTree(W('app', 'data'))).toEqual(want.data);
   expect(snapshotTree(W('app', 'conf'))).toEqual(want.conf);
+  // A file source is staged beside itself as a file and renamed over it, mode and all.
+  expect(readFileSync(W('app', 'app.env'), 'utf8')).toBe('SECRET_REF=${DB}\n');
+  expect(statSync(W('app', 'app.env')).mode & 0o777).toBe(0o640);
+  expect(readFileSync(result.restored[2]!.previous!, 'utf8')).toBe('SECRET_REF=${OTHER}\n');
   // What was there before is kept beside each source, whole.
   const previous = result.restored.map((x) => x.previous!);
   expect(previous.every((p) => p.startsWith(`${W('app')}/`) && p.includes('.ha-previous-'))).toBe(true);

@@ -1,9 +1,9 @@
 // restore:<set>:<id>:<host>:in-place — restores a backup back into the paths it was taken from.
 // Each source directory is extracted into a staging directory beside itself (only the archive's
-// entries below it; every entry is still read and checked against the manifest), and only when
-// every source is staged are they swapped in, one atomic rename pair each, the previous content
-// kept aside. A failure or a cancel before the swaps removes every staging directory: no source
-// is touched unless all of them are ready.
+// entries below it; every entry is still read and checked against the manifest), a source file
+// into a staging file beside itself, and only when every source is staged are they swapped in,
+// one atomic rename pair each, the previous content kept aside. A failure or a cancel before the
+// swaps removes everything staged: no source is touched unless all of them are ready.
 import {
   CancellationScope,
   isCancellation,
