@@ -70,7 +70,7 @@ export function computePlan(desired: readonly Desired[], observed: readonly Obse
 export async function applyConfig(
   client: Client,
   config: HaConfig,
-  opts: { dryRun?: boolean } = {},
+  opts: { dryRun?: boolean; onWait?: (line: string) => void } = {},
 ): Promise<ApplyResult> {
   return applyDesired(client, config, desiredState(config), OWNED, opts);
 }

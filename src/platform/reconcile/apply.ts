@@ -8,7 +8,7 @@ import { SA, searchAttributePairs } from '../../core/search-attributes';
 import type { BaseConfig } from '../config/load';
 import { ConfigError } from '../config/issues';
 import type { ConfigIssue } from '../config/issues';
-import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { ensureSearchAttributes, missingSearchAttributes } from '../temporal/search-attributes';
 import type { Desired, DesiredController, DesiredSchedule } from './desired';
 import type { Observed, Plan, PlanSummary, Step } from './plan';
 import { computePlan, conflicts, isOwnedId, summarise } from './plan';
@@ -61,6 +61,8 @@ export async function observe(
   client: Client,
   desired: readonly Desired[],
   owned: OwnedObjects,
+  /** False when the namespace lacks our search attributes: then no controller of ours has them. */
+  listControllers = true,
 ): Promise<Observed[]> {
   const out = new Map<string, Observed>();
   const put = (o: Observed | undefined): void => {
@@ -73,7 +75,7 @@ export async function observe(
     if (!isOwnedId(s.scheduleId, owned.idPrefixes) || out.has(`schedule:${s.scheduleId}`)) continue;
     if (memoManaged(s.memo)) put(await observeSchedule(client, s.scheduleId));
   }
-  if (owned.controllerKinds.length === 0) return [...out.values()];
+  if (owned.controllerKinds.length === 0 || !listControllers) return [...out.values()];
   const kinds = owned.controllerKinds.map((k) => `'${k}'`).join(', ');
   const query = `ExecutionStatus = 'Running' AND ${SA.kind} IN (${kinds})`;
   for await (const w of client.workflow.list({ query })) {
@@ -183,11 +185,17 @@ export async function applyDesired(
   config: BaseConfig,
   desired: readonly Desired[],
   owned: OwnedObjects,
-  opts: { dryRun?: boolean } = {},
+  opts: { dryRun?: boolean; onWait?: (line: string) => void } = {},
 ): Promise<ApplyResult> {
   checkDesiredSizes(desired, config.file);
-  if (!opts.dryRun) await ensureSearchAttributes(client.connection as Connection, client.options.namespace);
-  const observed = await observe(client, desired, owned);
+  const connection = client.connection as Connection;
+  const namespace = client.options.namespace;
+  // A dry run changes nothing, the attributes included; on a namespace without them there is
+  // nothing of ours to list yet.
+  const listable = opts.dryRun
+    ? (await missingSearchAttributes(connection, namespace)).length === 0
+    : (await ensureSearchAttributes(connection, namespace, opts.onWait ? { onWait: opts.onWait } : {}), true);
+  const observed = await observe(client, desired, owned, listable);
   const plan = computePlan(desired, observed, owned.idPrefixes);
   if (!opts.dryRun) {
     // Deletions first: a renamed item frees its old ID before the new one is created.

@@ -36,7 +36,10 @@ export function register(program: Command): Command {
     .action(async (file: string, opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
       const cfg = loadConfig(file);
       await withClient(cmd, async (client) => {
-        const r = await applyConfig(client, cfg, { dryRun: !!opts.dryRun });
+        const r = await applyConfig(client, cfg, {
+          dryRun: !!opts.dryRun,
+          onWait: (line) => console.error(line),
+        });
         if (opts.json) {
           printJson({
             created: r.created,
