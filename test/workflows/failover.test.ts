@@ -1,6 +1,7 @@
 // failover:<group> with mocked observers and actions, on the suite's server: a dead primary
 // failed over with timings, a fence that fails, observers that disagree, cooldown and
-// maxFailovers, split brain, switchover and its validator, all nodes dead, and discovery.
+// maxFailovers, split brain, switchover and its validator, all nodes dead, and discovery; and
+// standbys whose reports lapse mid-failover (the server itself was away).
 // Over 400 lines on purpose: one fake cluster serves every path of the group controller.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -66,13 +67,17 @@ function cluster() {
     ['pg3', 'standby'],
   ]);
   const calls: string[] = [];
+  /** Nodes whose watches fail (their observers' worker away, or the server unreachable). */
+  const silent = new Set<string>();
   let fenceFails = false;
+  let fenceDelayMs = 0;
   const host = (h: string): MockHost => ({
     host: h,
     activities: {
       async failoverObserve(input: { node: string; last: Observation | null }): Promise<Observation | null> {
         const ctx = Context.current();
         for (;;) {
+          if (silent.has(input.node)) throw ApplicationFailure.retryable('heartbeat lost', 'Lost');
           const healthy = !down.has(input.node) && !partition.has(`${h}|${input.node}`);
           const role: Role = down.has(input.node) ? 'unknown' : (roles.get(input.node) ?? 'unknown');
           const l = input.last;
@@ -92,6 +97,7 @@ function cluster() {
         const n = input.vars.HA_FENCE_NODE ?? input.vars.HA_NODE!;
         calls.push(`${input.what} ${n}@${h}`);
         if (input.what === 'fence') {
+          await Context.current().sleep(fenceDelayMs);
           if (fenceFails)
             throw ApplicationFailure.nonRetryable('fence: power switch unreachable', 'FailoverActionFailed');
           roles.set(n, 'unknown');
@@ -118,7 +124,9 @@ function cluster() {
     partition,
     roles,
     calls,
+    silent,
     setFenceFails: (v: boolean) => (fenceFails = v),
+    setFenceDelay: (ms: number) => (fenceDelayMs = ms),
     hosts: HOSTS.map(host),
     shared: {
       async failoverHostLoads() {
@@ -449,6 +457,63 @@ describe('failover group controller (mocked nodes)', () => {
         expect((await view(h)).primary).toBe('pg2');
         await h.executeUpdate(pauseGroupUpdate, { args: [{ paused: false, by: 'ann' }] });
         await waitFor(async () => (await view(h)).primary === 'pg1');
+        await h.terminate();
+      },
+      c.shared,
+    );
+  });
+
+  it('the standbys’ reports lapse during the failover (the server was away): it waits for them, then promotes', async () => {
+    const c = cluster();
+    c.setFenceDelay(1500);
+    const s = spec();
+    await withMockedActivities(
+      env,
+      c.hosts,
+      async (client) => {
+        const h = await start(client, { spec: s });
+        await steady(h);
+        c.down.add('pg1');
+        await waitFor(async () => (await view(h)).state === 'failing-over', { intervalMs: 20 });
+        c.silent.add('pg2');
+        c.silent.add('pg3');
+        await waitFor(async () => (await view(h)).explain.includes('waiting for the observers'), {
+          timeoutMs: 20_000,
+        });
+        expect((await view(h)).explain).toBe(
+          "failing over from pg1: waiting for the observers' reports of pg2, pg3",
+        );
+        c.silent.clear();
+        await recorded(h, 'failover', 'pg2');
+        const history = await h.query(failoverHistoryQuery);
+        expect(history.map((e) => e.kind)).not.toContain('no-target');
+        expect(c.calls).toEqual(['fence pg1@alpha', 'promote pg2@beta', 'repoint pg2@gamma']);
+        await h.terminate();
+      },
+      c.shared,
+    );
+  });
+
+  it('no node could take over when the failover ran: once one can, it is done without a person', async () => {
+    const c = cluster();
+    c.setFenceDelay(1500);
+    const s = spec();
+    await withMockedActivities(
+      env,
+      c.hosts,
+      async (client) => {
+        const h = await start(client, { spec: s });
+        await steady(h);
+        c.down.add('pg1');
+        await waitFor(async () => (await view(h)).state === 'failing-over', { intervalMs: 20 });
+        c.down.add('pg2');
+        c.down.add('pg3');
+        await waitFor(async () => (await h.query(failoverHistoryQuery)).some((e) => e.kind === 'no-target'));
+        expect((await view(h)).state).toBe('waiting');
+        c.down.delete('pg2');
+        await recorded(h, 'failover', 'pg2');
+        expect((await view(h)).primary).toBe('pg2');
+        expect(c.calls.filter((x) => x.startsWith('promote'))).toEqual(['promote pg2@beta']);
         await h.terminate();
       },
       c.shared,

@@ -12,6 +12,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -61,6 +62,11 @@ export interface FailoverState {
   explain: string;
   /** A failover that needs a person (a fence or a promotion failed), and why. */
   waiting: string | null;
+  /**
+   * Set when the wait is for a node that can take over (none could when the failover ran): it
+   * ends by itself once one can. Other waits (a failed fence or promotion) need a person.
+   */
+  waitingForTarget?: boolean;
   pendingSwitchover: { to: string; at: string; by: string } | null;
   /** The last alert told (so that a condition is told once). */
   alerted: string | null;
@@ -79,6 +85,14 @@ const MAX_EVENTS_PER_RUN = 2000;
 const WATCH_RENEW_MS = 6 * 3_600_000;
 const HEARTBEAT_MS = 5_000;
 const OBSERVER_RETRY_MS = 5_000;
+/**
+ * How long a failover that has fenced the primary waits for reports of the standbys when none
+ * has a verdict: observers' watches all lapse together when the Temporal server itself was away
+ * (a node of its cluster lost), and come back within a retry and a few probes.
+ */
+const REPORT_WAIT_MS = 30_000;
+/** Patch: that wait, and the end of a wait for a target once there is one. */
+const WAIT_FOR_REPORTS = 'failover-waits-for-reports';
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 export async function failoverGroupWorkflow(input: FailoverInput): Promise<void> {
@@ -329,18 +343,31 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
     const kind = forcedTo ? 'forced' : 'failover';
     if (fenceError && !spec.allowUnfencedPromotion && !forcedTo) {
       state.waiting = `fence of ${from} failed (${fenceError}): no promotion; fence it by hand, then run hactl failover failover ${spec.name} --to NODE --force`;
+      state.waitingForTarget = false;
       record({ kind: 'fence-failed', from, to: null, timings, candidates: [], reason: state.waiting, by });
       tell('FailoverFenceFailed', 'critical', `${spec.name}: ${state.waiting}`, { node: from });
       state.explain = state.waiting;
       return;
     }
     t = Date.now();
-    const c: Candidate[] = candidates(spec, views(), from, await loads());
+    let c: Candidate[] = candidates(spec, views(), from, await loads());
+    // No verdict on any standby is no verdict against them: wait for their reports a while.
+    const silent = (): string[] =>
+      views()
+        .filter((v) => v.name !== from && v.health === 'unknown')
+        .map((v) => v.name);
+    const anyEligible = (): boolean => candidates(spec, views(), from).some((x) => x.eligible);
+    if (!forcedTo && !c.some((x) => x.eligible) && silent().length && patched(WAIT_FOR_REPORTS)) {
+      state.explain = `failing over from ${from}: waiting for the observers' reports of ${silent().join(', ')}`;
+      await condition(() => anyEligible() || silent().length === 0, REPORT_WAIT_MS);
+      c = candidates(spec, views(), from, await loads());
+    }
     const to = forcedTo ?? c.find((x) => x.eligible)?.node ?? null;
     timings.select = Date.now() - t;
     if (!to) {
       const why = `no node can take over from ${from}: ${c.map((x) => `${x.node} ${x.why}`).join('; ')}`;
       state.waiting = why;
+      state.waitingForTarget = true;
       record({ kind: 'no-target', from, to: null, timings, candidates: c, reason: why, by });
       tell('FailoverNoTarget', 'critical', `${spec.name}: ${why}`, { node: from });
       state.explain = why;
@@ -351,6 +378,7 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
     const bad = await promoteAndVerify(target, timings);
     if (bad) {
       state.waiting = `${bad}; ${from} is fenced, no primary: fix ${to} or force another node`;
+      state.waitingForTarget = false;
       if (!state.fenced.includes(from)) state.fenced.push(from);
       state.primary = null;
       record({ kind: 'verify-failed', from, to, timings, candidates: c, reason: state.waiting, by });
@@ -367,6 +395,7 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
     timings.total = Date.now() - t0 + timings.detect;
     if (!forcedTo) state.failovers.push(Date.now());
     state.waiting = null;
+    state.waitingForTarget = false;
     const reason =
       `${from} → ${to}` +
       (fenceError ? ` (not fenced: ${fenceError})` : '') +
@@ -415,12 +444,14 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
     const bad = await promoteAndVerify(node(to), timings);
     if (bad) {
       state.waiting = `${bad} after ${from} was demoted: no primary`;
+      state.waitingForTarget = false;
       state.primary = null;
       record({ kind: 'verify-failed', from, to, timings, candidates: [], reason: state.waiting, by });
       tell('FailoverVerifyFailed', 'critical', `${spec.name}: ${state.waiting}`, { node: to });
       return;
     }
     state.primary = to;
+    state.waitingForTarget = false;
     refresh(from, to);
     state.fenced = state.fenced.filter((n) => n !== to);
     delete state.standbySince[to];
@@ -491,6 +522,7 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
           refresh(r.to);
           state.fenced = state.fenced.filter((n) => n !== r.to);
           state.waiting = null;
+          state.waitingForTarget = false;
           await repoint(node(r.to), timings);
         }
         record({
@@ -602,6 +634,7 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
         state.alerted = null;
         if (state.waiting && state.primary && vs.find((v) => v.name === state.primary)?.health === 'up')
           state.waiting = null;
+        state.waitingForTarget = false;
       } else if (d.type === 'discover') {
         state.primary = d.primary;
         record({
@@ -652,6 +685,16 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
           });
           tellOnce('no-target', 'FailoverNoTarget', 'critical', `${spec.name}: ${d.explain}`);
         }
+      } else if (
+        d.type === 'failover' &&
+        state.waiting &&
+        state.waitingForTarget &&
+        patched(WAIT_FOR_REPORTS)
+      ) {
+        // The failover found no node to promote; now one can: it is done after all.
+        state.waiting = null;
+        state.waitingForTarget = false;
+        changed();
       } else if (d.type === 'failover' && !state.waiting) {
         const from = d.from;
         state.explain = d.explain;
