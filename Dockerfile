@@ -9,7 +9,7 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY test ./test
 COPY bench ./bench
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 # GNU tar for restores by hand; tini so that SIGTERM reaches the worker and it drains.

@@ -169,7 +169,7 @@ export async function benchAlerts(trials = 20): Promise<AlertsBenchResult> {
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: 'default' });
   try {
-    worker = spawn(process.execPath, [HACTL, 'worker', '--host', 'bench'], {
+    worker = spawn(process.execPath, [HACTL, 'worker', '--host', 'bench', '--workflows'], {
       env: { ...env, HA_TEST_METRICS_FILE: metricsFile },
       stdio: 'ignore',
     });

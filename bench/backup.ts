@@ -353,7 +353,7 @@ async function benchWorkflow(work: string, s: BackupSetSpec, log: (l: string) =>
     logFile: path.join(work, 'temporal-server.log'),
   });
   const hactl = path.join(__dirname, '..', '..', 'bin', 'hactl.js');
-  const worker = spawn(process.execPath, [hactl, 'worker', '--host', s.host], {
+  const worker = spawn(process.execPath, [hactl, 'worker', '--host', s.host, '--workflows'], {
     env: { ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

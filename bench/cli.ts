@@ -47,7 +47,10 @@ async function statusTimes(runs: number): Promise<CliBenchResult['status']> {
   };
   let worker: ChildProcess | undefined;
   try {
-    worker = spawn(process.execPath, [HACTL, 'worker', '--host', 'local'], { env, stdio: 'ignore' });
+    worker = spawn(process.execPath, [HACTL, 'worker', '--host', 'local', '--workflows'], {
+      env,
+      stdio: 'ignore',
+    });
     const config = loadConfig(path.join(ROOT, 'config', 'high_availability.yml'));
     const conn = await connectClient({ address: server.address });
     try {

@@ -114,7 +114,9 @@ export async function benchDr(
     const file = path.join(dir, 'ha.yml');
     writeFileSync(file, config(steps, approvals));
     const cfg = loadConfig(file) as unknown as DrConfig;
-    workers.push(spawn(process.execPath, [HACTL, 'worker', '--host', 'alpha'], { env, stdio: 'ignore' }));
+    workers.push(
+      spawn(process.execPath, [HACTL, 'worker', '--host', 'alpha', '--workflows'], { env, stdio: 'ignore' }),
+    );
     const applied = spawnSync(process.execPath, [HACTL, 'apply', file], { env, encoding: 'utf8' });
     if (applied.status !== 0) throw new Error(`apply failed: ${applied.stderr}`);
     const finish = async (plan: string): Promise<RunView> => {

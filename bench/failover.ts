@@ -77,7 +77,9 @@ export async function benchFailover(
     startNode('pg1', 'primary');
     startNode('pg2', 'standby');
     for (const h of ['alpha', 'beta', 'gamma'])
-      workers.push(spawn(process.execPath, [HACTL, 'worker', '--host', h], { env, stdio: 'ignore' }));
+      workers.push(
+        spawn(process.execPath, [HACTL, 'worker', '--host', h, '--workflows'], { env, stdio: 'ignore' }),
+      );
     const j = (args: string[]) => JSON.stringify([process.execPath, NODE, ...args]);
     writeFileSync(
       path.join(dir, 'ha.yml'),

@@ -81,7 +81,10 @@ export async function benchRedundancy(trials = 20): Promise<RedundancyBenchResul
     }
     const programStartMs = median(starts);
 
-    worker = spawn(process.execPath, [HACTL, 'worker', '--host', 'bench'], { env, stdio: 'ignore' });
+    worker = spawn(process.execPath, [HACTL, 'worker', '--host', 'bench', '--workflows'], {
+      env,
+      stdio: 'ignore',
+    });
     writeFileSync(
       path.join(dir, 'ha.yml'),
       `version: 1

@@ -76,6 +76,9 @@ function build() {
     'tsconfig.json',
   ]);
   if (code !== 0) fail(`TypeScript compilation failed (exit ${code})`);
+  // Workers load the workflow bundle from disk; it is rebuilt only when the code is newer.
+  const bundled = run(process.execPath, [path.join(root, 'dist', 'src', 'platform', 'worker', 'bundle.js')]);
+  if (bundled !== 0) fail(`bundling the workflows failed (exit ${bundled})`);
 }
 
 async function ensureTemporal() {

@@ -84,7 +84,7 @@ export async function runDev(
   };
 
   const startWorker = (): void => {
-    const child = spawn(process.execPath, [opts.hactlScript, 'worker', '--host', host], {
+    const child = spawn(process.execPath, [opts.hactlScript, 'worker', '--host', host, '--workflows'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -88,14 +88,19 @@ export interface WorkerProcess {
   stop(): Promise<number | string>;
 }
 
-/** Starts `hactl worker --host <host>` and waits until it polls. */
+/**
+ * Starts `hactl worker --host <host>` and waits until it polls. It runs workflows too unless
+ * `workflows: false` (a host worker of a fleet).
+ */
 export async function startWorker(
   env: TestEnv,
   host: string,
   extraArgs: string[] = [],
   extraEnv: NodeJS.ProcessEnv = {},
+  opts: { workflows?: boolean } = {},
 ): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [HACTL, 'worker', '--host', host, ...extraArgs], {
+  const args = [HACTL, 'worker', '--host', host, ...(opts.workflows === false ? [] : ['--workflows'])];
+  const child = spawn(process.execPath, [...args, ...extraArgs], {
     cwd: ROOT,
     env: { ...env.env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],

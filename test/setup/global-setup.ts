@@ -1,15 +1,13 @@
-// Starts one Temporal dev server for the whole run (in memory, free port, headless) and builds
-// the workflow bundle once; every worker the tests start reuses it.
+// Starts one Temporal dev server for the whole run (in memory, free port, headless); every worker
+// the tests start loads the workflow bundle that the build made.
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { ensureTemporalCli } from '../../src/platform/temporal/cli-binary';
 import { freePort, startDevServer } from '../../src/platform/temporal/dev-server';
 import { ensureRestic } from '../helpers/restic';
 import { ALERTMANAGER, ensureGoTool } from '../helpers/go-tools';
 import { ensurePostgres } from '../helpers/postgres';
-import { CAPABILITIES } from '../../src/registry';
-import { workflowBundleOptions } from '../../src/platform/worker/modules';
+import { ensureWorkflowBundle } from '../../src/platform/worker/bundle';
 import { namespacesForFiles, ROOT, STATE_FILE, TEST_DATA } from './shared';
 import type { TestServerState } from './shared';
 
@@ -62,14 +60,8 @@ export default async function globalSetup(): Promise<void> {
     logFile: path.join(TEST_DATA, 'temporal-server.log'),
   });
 
-  const { cleanup, ...bundleOptions } = workflowBundleOptions(CAPABILITIES);
-  const bundle = await bundleWorkflowCode({
-    ...bundleOptions,
-    logger: new DefaultLogger('WARN'),
-  });
-  cleanup();
-  const bundlePath = path.join(TEST_DATA, 'workflow-bundle.js');
-  writeFileSync(bundlePath, bundle.code);
+  // The bundle the build made (rebuilt if the code is newer), as every worker uses it.
+  const bundlePath = await ensureWorkflowBundle((l) => console.error(l));
 
   const state: TestServerState = {
     address: server.address,

@@ -1,6 +1,8 @@
-// One process per host: a Worker on the shared queue (workflows + activities that may run
-// anywhere) and one on the host's own queue (activities that must run on this machine). The
-// workflows and activities are those of every capability in the registry.
+// One process per host: a Worker on the host's own queue (activities that must run on this
+// machine) and one on the shared queue (activities that may run anywhere, and — only when told,
+// `hactl worker --workflows` — the workflows). A fleet's host workers stay small: workflow tasks
+// are served by the few workers that run workflows (the workflow sandbox is most of a worker's
+// memory). The workflows and activities are those of every capability in the registry.
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { LogLevel, WorkerOptions } from '@temporalio/worker';
 import { BadInput } from '../../core/errors';
@@ -10,17 +12,20 @@ import type { ConnectionFlags, ConnectionSettings } from '../temporal/connection
 import { connectionSettings, unreachable } from '../temporal/connection';
 import { hostStateDir } from '../../../activities/shared/host-state';
 import { WORKER_HEARTBEAT_INTERVAL_MS, workerIdentity } from './identity';
+import { BUNDLE_FILE, bundleIsFresh } from './bundle';
 import { activityModules, workflowBundleOptions } from './modules';
 
 export { defaultHostName, parseIdentity, WORKER_HEARTBEAT_INTERVAL_MS, workerIdentity } from './identity';
 
 export interface RunWorkerOptions extends ConnectionFlags {
   host: string;
+  /** Also serve workflow tasks on the shared queue. */
+  workflows?: boolean;
   /** In-flight activities get this long to finish on SIGTERM/SIGINT. */
   shutdownGraceMs?: number;
   logLevel?: LogLevel;
   /** Called once both workers poll. */
-  onReady?: (info: { host: string; identity: string; queues: string[] }) => void;
+  onReady?: (info: { host: string; identity: string; queues: string[]; workflows: boolean }) => void;
 }
 
 /** The Rust-core connection that Workers need. */
@@ -36,10 +41,17 @@ export async function connectNative(
   }
 }
 
-/** Prebuilt bundle (HA_WORKFLOW_BUNDLE) or a fresh one of every capability's workflows. */
-export async function workflowCodeOption(): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
+/**
+ * The workflow code: HA_WORKFLOW_BUNDLE, else the bundle built with the code (dist/
+ * workflow-bundle.js), else — when that is missing or older than the code — bundled now.
+ */
+export async function workflowCodeOption(
+  log: (line: string) => void = () => undefined,
+): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
   const prebuilt = process.env.HA_WORKFLOW_BUNDLE;
   if (prebuilt) return { workflowBundle: { codePath: prebuilt } };
+  if (bundleIsFresh()) return { workflowBundle: { codePath: BUNDLE_FILE } };
+  log(`no current workflow bundle at ${BUNDLE_FILE} (npm run build makes it): bundling now`);
   const { cleanup, ...options } = workflowBundleOptions(CAPABILITIES);
   try {
     return { workflowBundle: await bundleWorkflowCode({ ...options, logger: new DefaultLogger('WARN') }) };
@@ -119,7 +131,7 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
     const shared = await Worker.create({
       ...common,
       taskQueue: SHARED_TASK_QUEUE,
-      ...(await workflowCodeOption()),
+      ...(opts.workflows ? await workflowCodeOption((l) => console.error(l)) : {}),
       activities: activities.shared,
     });
     const local = await Worker.create({
@@ -133,7 +145,12 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
       throw err;
     };
     const running = Promise.all([shared.run().catch(stopOther(local)), local.run().catch(stopOther(shared))]);
-    opts.onReady?.({ host: opts.host, identity, queues: [SHARED_TASK_QUEUE, hostTaskQueue(opts.host)] });
+    opts.onReady?.({
+      host: opts.host,
+      identity,
+      queues: [SHARED_TASK_QUEUE, hostTaskQueue(opts.host)],
+      workflows: !!opts.workflows,
+    });
     await running;
   } finally {
     await connection.close();

@@ -19,8 +19,15 @@ type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 export function register(program: Command): Command {
   return program
     .command('worker')
-    .description('run the worker for one host: the shared queue and the host queue ha-host-<host>')
+    .description(
+      "run the worker for one host: its host queue ha-host-<host> and the shared queue's activities; with --workflows also the workflows",
+    )
     .option('--host <name>', 'host name this worker serves', process.env.HA_HOST ?? defaultHostName())
+    .option(
+      '--workflows',
+      'also run workflow tasks (every deployment needs at least one such worker; hactl dev runs one)',
+      process.env.HA_WORKER_WORKFLOWS === '1',
+    )
     .option(
       '--shutdown-grace <duration>',
       'time in-flight activities get to finish on SIGTERM/SIGINT',
@@ -32,18 +39,24 @@ export function register(program: Command): Command {
         .choices(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'])
         .default('WARN'),
     )
-    .action(async (opts: { host: string; shutdownGrace: number; logLevel: LogLevel }, cmd: Command) => {
-      const { runWorker } = await import('../../worker/run');
-      await runWorker({
-        ...globals(cmd),
-        host: opts.host,
-        shutdownGraceMs: opts.shutdownGrace,
-        logLevel: opts.logLevel,
-        onReady: (info) =>
-          console.log(
-            `worker ready: host=${info.host} queues=${info.queues.join(',')} identity="${info.identity}"`,
-          ),
-      });
-      console.log(`worker for ${opts.host} stopped`);
-    });
+    .action(
+      async (
+        opts: { host: string; workflows: boolean; shutdownGrace: number; logLevel: LogLevel },
+        cmd: Command,
+      ) => {
+        const { runWorker } = await import('../../worker/run');
+        await runWorker({
+          ...globals(cmd),
+          host: opts.host,
+          workflows: opts.workflows,
+          shutdownGraceMs: opts.shutdownGrace,
+          logLevel: opts.logLevel,
+          onReady: (info) =>
+            console.log(
+              `worker ready: host=${info.host} queues=${info.queues.join(',')} workflows=${info.workflows ? 'yes' : 'no'} identity="${info.identity}"`,
+            ),
+        });
+        console.log(`worker for ${opts.host} stopped`);
+      },
+    );
 }
