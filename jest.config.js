@@ -5,6 +5,8 @@ module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
   testMatch: ['<rootDir>/dist/test/**/*.test.js'],
+  // The cluster suite runs on its own (npm run test:cluster, jest.cluster.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/test/cluster/'],
   globalSetup: '<rootDir>/dist/test/setup/global-setup.js',
   globalTeardown: '<rootDir>/dist/test/setup/global-teardown.js',
   testTimeout: 120000,

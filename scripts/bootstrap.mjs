@@ -106,15 +106,15 @@ function foreground(cmd, args, env = process.env) {
   });
 }
 
-async function runTests() {
-  const results = path.join(root, '.data', 'test-results.json');
+async function runTests(config = 'jest.config.js', resultsName = 'test-results.json') {
+  const results = path.join(root, '.data', resultsName);
   mkdirSync(path.dirname(results), { recursive: true });
   rmSync(results, { force: true });
   const jest = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
   const code = await foreground(process.execPath, [
     jest,
     '--config',
-    'jest.config.js',
+    config,
     '--json',
     '--outputFile',
     results,
@@ -157,6 +157,12 @@ switch (mode) {
     process.exitCode = await runTests();
     break;
   }
+  case 'test:cluster': {
+    const bin = await ensureTemporal();
+    process.env.TEMPORAL_CLI_FOR_TESTS = bin;
+    process.exitCode = await runTests('jest.cluster.config.js', 'test-cluster-results.json');
+    break;
+  }
   case 'bench': {
     await ensureTemporal();
     process.exitCode = await foreground(process.execPath, [
@@ -166,5 +172,5 @@ switch (mode) {
     break;
   }
   default:
-    fail(`unknown mode "${mode}" (start, test, bench, build)`);
+    fail(`unknown mode "${mode}" (start, test, test:cluster, bench, build)`);
 }

@@ -60,6 +60,8 @@ export function makeServer(
   dir: string,
   port: number,
   name = 'pg1',
+  /** More postgresql.conf lines. */
+  extra: string[] = [],
 ): { dir: string; port: number } {
   mkdirSync(dir, { recursive: true });
   chownSync(dir, uid('postgres'), gid('postgres'));
@@ -67,7 +69,7 @@ export function makeServer(
   asPostgres([path.join(bin, 'initdb'), '-D', p.dir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
   appendFileSync(
     path.join(p.dir, 'postgresql.conf'),
-    `\nlisten_addresses = '127.0.0.1'\nport = ${p.port}\nunix_socket_directories = '${dir}'\nwal_level = replica\nmax_wal_senders = 5\nhot_standby = on\nfsync = off\n`,
+    `\nlisten_addresses = '127.0.0.1'\nport = ${p.port}\nunix_socket_directories = '${dir}'\nwal_level = replica\nmax_wal_senders = 5\nhot_standby = on\nfsync = off\n${extra.map((l) => `${l}\n`).join('')}`,
   );
   appendFileSync(path.join(p.dir, 'pg_hba.conf'), '\nhost replication all 127.0.0.1/32 trust\n');
   asPostgres([path.join(bin, 'pg_ctl'), '-D', p.dir, '-l', path.join(dir, `${name}.log`), '-w', 'start']);
