@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Manifest, ManifestFile } from '../../src/backup/model/types';
 import { BACKUP_FAILURES } from '../../src/backup/model/failures';
+import { ContentMismatch, HostileEntry, safeRelative } from './entry-safety';
 import { FileSession, PoolFailure } from './extract-pool';
 import { fileSha256, gunzipFile, gunzipMembers } from './pgzip';
 import { checkArchiveSize, checksumFailure } from './archive-facts';
@@ -18,13 +19,7 @@ import type { ArchiveFacts } from './archive-facts';
 import { TarParser } from './tar';
 import type { TarEntry } from './tar';
 
-export class HostileEntry extends Error {
-  override name = 'HostileEntry';
-}
-
-export class ContentMismatch extends Error {
-  override name = 'ContentMismatch';
-}
+export { ContentMismatch, HostileEntry, safeRelative };
 
 export interface ExtractOptions {
   archive: string;
@@ -67,26 +62,6 @@ export interface ExtractResult {
 
 /** File bytes queued for the threads before they are sent. */
 const FLUSH_BYTES = 2 * 1024 * 1024;
-
-/** NUL, "." or ".." segments, empty segments, a trailing slash. */
-const NOT_NORMAL = /\0|(^|\/)\.{1,2}(\/|$)|\/\/|\/$/;
-
-/** Normalises a tar entry name to a relative path, or explains why it is refused. */
-export function safeRelative(name: string, what = 'entry'): string {
-  // Already normal (what our own archives hold): nothing to do.
-  if (name !== '' && name[0] !== '/' && !NOT_NORMAL.test(name)) return name;
-  if (name.includes('\0')) throw new HostileEntry(`${what} "${name}" contains a NUL byte`);
-  if (name.startsWith('/')) throw new HostileEntry(`${what} "${name}" is an absolute path`);
-  const parts: string[] = [];
-  for (const part of name.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..')
-      throw new HostileEntry(`${what} "${name}" contains ".." and would land outside the target`);
-    parts.push(part);
-  }
-  if (parts.length === 0) throw new HostileEntry(`${what} "${name}" has an empty path`);
-  return parts.join('/');
-}
 
 function manifestKey(p: string): string {
   return p.endsWith('/') ? p.slice(0, -1) : p;
