@@ -2,10 +2,12 @@
 // point), the next scheduled run, and whether the last run failed. From server state only
 // (workflow results and schedules), so that it works while hosts are down.
 import type { Client } from '@temporalio/client';
-import { ScheduleNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { formatAge } from '../core/format';
 import { formatTable } from '../platform/cli/table';
-import type { StatusSection } from '../platform/capability';
+import type { StatusContext, StatusSection } from '../platform/capability';
+import { mapLimit, SERVER_CONCURRENCY } from '../platform/concurrency';
+import { statusContext } from '../platform/status';
 import type { BaseConfig } from '../platform/config/load';
 import type { BackupSection } from './desired';
 import { BACKUP_IDS, BACKUP_WORKFLOWS } from './model/ids';
@@ -22,50 +24,69 @@ export interface BackupSetStatus {
   running: boolean;
 }
 
+type Newest = BackupSetStatus['newest'];
+
+function newestOf(r: BackupResult): NonNullable<Newest> {
+  return { id: r.id, createdAt: r.createdAt, files: r.files, bytesOut: r.bytesOut, verified: r.verified };
+}
+
+/**
+ * The newest backup of a set and the last failure after it. Its runs share the workflow ID
+ * backup:<set>: usually the latest run says it all (one describe, one result); only after a
+ * failure, or while one runs, are the earlier runs listed.
+ */
+async function newestBackup(
+  client: Client,
+  set: string,
+): Promise<{ newest: Newest; lastFailure: BackupSetStatus['lastFailure']; running: boolean }> {
+  let latest;
+  try {
+    latest = await client.workflow.getHandle(BACKUP_IDS.backupWorkflow(set)).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return { newest: null, lastFailure: null, running: false };
+    throw err;
+  }
+  if (latest.status.name === 'COMPLETED') {
+    const r = (await client.workflow.getHandle(latest.workflowId, latest.runId).result()) as BackupResult;
+    return { newest: newestOf(r), lastFailure: null, running: false };
+  }
+  let newest: Newest = null;
+  let lastFailure: BackupSetStatus['lastFailure'] = null;
+  let running = false;
+  const query = `WorkflowType = '${BACKUP_WORKFLOWS.backup}' AND HaTarget = '${set}'`;
+  let seen = 0;
+  for await (const w of client.workflow.list({ query })) {
+    if (++seen > 50) break;
+    if (w.status.name === 'RUNNING') running = true;
+    else if (
+      w.status.name === 'COMPLETED' &&
+      (!newest || (w.closeTime && w.closeTime.toISOString() > newest.createdAt))
+    ) {
+      const r = (await client.workflow.getHandle(w.workflowId, w.runId).result()) as BackupResult;
+      if (!newest || r.createdAt > newest.createdAt) newest = newestOf(r);
+    } else if ((w.status.name === 'FAILED' || w.status.name === 'TIMED_OUT') && w.closeTime) {
+      if (!lastFailure || w.closeTime.toISOString() > lastFailure.at)
+        lastFailure = { at: w.closeTime.toISOString(), workflowId: `${w.workflowId}/${w.runId}` };
+    }
+  }
+  if (lastFailure && newest && lastFailure.at < newest.createdAt) lastFailure = null;
+  return { newest, lastFailure, running };
+}
+
 export async function backupStatus(
   client: Client,
   config: BaseConfig & BackupSection,
   nowMs = Date.now(),
+  ctx: StatusContext = statusContext(client),
 ): Promise<BackupSetStatus[]> {
-  const out: BackupSetStatus[] = [];
-  for (const b of config.backups) {
+  const schedules = await ctx.scheduleStatus(
+    config.backups.map((b) => BACKUP_IDS.backupSchedule(b.spec.set)),
+  );
+  // A fleet has a thousand sets: several at a time, each a round trip or two.
+  return mapLimit(config.backups, SERVER_CONCURRENCY, async (b): Promise<BackupSetStatus> => {
     const set = b.spec.set;
-    let newest: BackupSetStatus['newest'] = null;
-    let lastFailure: BackupSetStatus['lastFailure'] = null;
-    let running = false;
-    const query = `WorkflowType = '${BACKUP_WORKFLOWS.backup}' AND HaTarget = '${set}'`;
-    let seen = 0;
-    for await (const w of client.workflow.list({ query })) {
-      if (++seen > 50) break;
-      if (w.status.name === 'RUNNING') running = true;
-      else if (
-        w.status.name === 'COMPLETED' &&
-        (!newest || (w.closeTime && w.closeTime.toISOString() > newest.createdAt))
-      ) {
-        const r = (await client.workflow.getHandle(w.workflowId, w.runId).result()) as BackupResult;
-        if (!newest || r.createdAt > newest.createdAt) {
-          newest = {
-            id: r.id,
-            createdAt: r.createdAt,
-            files: r.files,
-            bytesOut: r.bytesOut,
-            verified: r.verified,
-          };
-        }
-      } else if ((w.status.name === 'FAILED' || w.status.name === 'TIMED_OUT') && w.closeTime) {
-        if (!lastFailure || w.closeTime.toISOString() > lastFailure.at)
-          lastFailure = { at: w.closeTime.toISOString(), workflowId: `${w.workflowId}/${w.runId}` };
-      }
-    }
-    let nextRunAt: string | null = null;
-    try {
-      const d = await client.schedule.getHandle(BACKUP_IDS.backupSchedule(set)).describe();
-      nextRunAt = d.info.nextActionTimes[0]?.toISOString() ?? null;
-    } catch (err) {
-      if (!(err instanceof ScheduleNotFoundError)) throw err;
-    }
-    if (lastFailure && newest && lastFailure.at < newest.createdAt) lastFailure = null;
-    out.push({
+    const { newest, lastFailure, running } = await newestBackup(client, set);
+    return {
       set,
       host: b.spec.host,
       newest,
@@ -73,11 +94,10 @@ export async function backupStatus(
         ? Math.max(0, Math.round((nowMs - Date.parse(newest.createdAt)) / 1000))
         : null,
       lastFailure,
-      nextRunAt,
+      nextRunAt: schedules.get(BACKUP_IDS.backupSchedule(set))?.nextRunAt ?? null,
       running,
-    });
-  }
-  return out;
+    };
+  });
 }
 
 /** The backup sets table of `hactl status`; nothing when there are no sets. Pure. */
@@ -100,6 +120,6 @@ export function renderBackupStatus(sets: BackupSetStatus[]): string[] {
 
 export const backupStatusSection: StatusSection<BackupSection, BackupSetStatus[]> = {
   key: 'backups',
-  collect: async (client, config, now) => (config ? backupStatus(client, config, now) : []),
+  collect: async (client, config, now, ctx) => (config ? backupStatus(client, config, now, ctx) : []),
   render: renderBackupStatus,
 };

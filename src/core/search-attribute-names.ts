@@ -8,6 +8,8 @@ export const SA = {
   host: 'HaHost',
   /** Firing alerts as "alertname@host" (on alerts:manager). */
   alerts: 'HaAlerts',
+  /** On a Schedule: the hash of the config it was made from (a re-apply reads it from one listing). */
+  config: 'HaConfig',
 } as const;
 
 export const SEARCH_ATTRIBUTE_TYPES: Record<(typeof SA)[keyof typeof SA], 'Keyword' | 'KeywordList'> = {
@@ -16,4 +18,5 @@ export const SEARCH_ATTRIBUTE_TYPES: Record<(typeof SA)[keyof typeof SA], 'Keywo
   HaState: 'Keyword',
   HaHost: 'Keyword',
   HaAlerts: 'KeywordList',
+  HaConfig: 'Keyword',
 };

@@ -13,6 +13,7 @@ export const SA_KEYS = {
   state: defineSearchAttributeKey(SA.state, SearchAttributeType.KEYWORD),
   host: defineSearchAttributeKey(SA.host, SearchAttributeType.KEYWORD),
   alerts: defineSearchAttributeKey(SA.alerts, SearchAttributeType.KEYWORD_LIST),
+  config: defineSearchAttributeKey(SA.config, SearchAttributeType.KEYWORD),
 };
 
 /** Kind, target and (for host-bound work) host of a workflow or schedule. */

@@ -7,7 +7,7 @@
 // Temporal client, status queries) comes from `load()`, on first use. By convention, its
 // workflows are `workflows/<name>/index.ts` and its activities `activities/<name>/index.ts`
 // (see ActivityModule), which only the worker loads.
-import type { Client } from '@temporalio/client';
+import type { Client, ScheduleSummary } from '@temporalio/client';
 import type { Command } from 'commander';
 import type { BaseConfig, ConfigSection } from './config/load';
 import type { Desired } from './reconcile/desired';
@@ -19,10 +19,29 @@ export interface CommandStub {
   load(): Promise<{ register(program: Command): Command }>;
 }
 
+/** A schedule as `hactl status` shows it. */
+export interface ScheduleStatus {
+  id: string;
+  paused: boolean;
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+}
+
+/** What the sections of one `hactl status` share, read once from the server. */
+export interface StatusContext {
+  /** Every schedule, by ID, from one listing (next and recent runs, paused). */
+  schedules(): Promise<Map<string, ScheduleSummary>>;
+  /**
+   * These schedules: from the listing, and those it does not have yet (the listing lags a moment
+   * behind a change) read one by one. Absent: no such schedule.
+   */
+  scheduleStatus(ids: readonly string[]): Promise<Map<string, ScheduleStatus>>;
+}
+
 /** A capability's part of `hactl status`: its key in `--json`, how to collect and show it. */
 export interface StatusSection<C = unknown, D = unknown> {
   key: string;
-  collect(client: Client, config: (BaseConfig & C) | undefined, now: number): Promise<D>;
+  collect(client: Client, config: (BaseConfig & C) | undefined, now: number, ctx: StatusContext): Promise<D>;
   /** Pure: lines for the terminal (none when there is nothing to show). */
   render(data: D): string[];
 }

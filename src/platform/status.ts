@@ -1,19 +1,15 @@
 // `hactl status`: each capability's section (hosts, backup sets, ...) and the schedules that
 // apply manages, with their last and next run.
-import type { Client } from '@temporalio/client';
+import type { Client, ScheduleSummary } from '@temporalio/client';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { MEMO, PRODUCT } from '../core/names';
-import type { StatusSection } from './capability';
+import type { ScheduleStatus, StatusContext, StatusSection } from './capability';
+import { mapLimit, SERVER_CONCURRENCY } from './concurrency';
+
+export type { ScheduleStatus };
 import type { BaseConfig } from './config/load';
 import type { Desired } from './reconcile/desired';
 import { formatTable } from './cli/table';
-
-export interface ScheduleStatus {
-  id: string;
-  paused: boolean;
-  nextRunAt: string | null;
-  lastRunAt: string | null;
-}
 
 export interface StatusReport {
   generatedAt: string;
@@ -23,7 +19,17 @@ export interface StatusReport {
   schedules: ScheduleStatus[];
 }
 
-async function scheduleStatus(client: Client, id: string): Promise<ScheduleStatus | undefined> {
+function fromSummary(s: ScheduleSummary): ScheduleStatus {
+  const last = s.info.recentActions.at(-1);
+  return {
+    id: s.scheduleId,
+    paused: s.state.paused,
+    nextRunAt: s.info.nextActionTimes[0]?.toISOString() ?? null,
+    lastRunAt: last ? last.takenAt.toISOString() : null,
+  };
+}
+
+async function describeSchedule(client: Client, id: string): Promise<ScheduleStatus | undefined> {
   try {
     const d = await client.schedule.getHandle(id).describe();
     const last = d.info.recentActions.at(-1);
@@ -39,6 +45,33 @@ async function scheduleStatus(client: Client, id: string): Promise<ScheduleStatu
   }
 }
 
+/** One listing of every schedule (pages of a thousand), shared by the sections that need it. */
+export function statusContext(client: Client): StatusContext {
+  let all: Promise<Map<string, ScheduleSummary>> | undefined;
+  const schedules = (): Promise<Map<string, ScheduleSummary>> =>
+    (all ??= (async () => {
+      const m = new Map<string, ScheduleSummary>();
+      for await (const s of client.schedule.list({ pageSize: 1000 })) m.set(s.scheduleId, s);
+      return m;
+    })());
+  return {
+    schedules,
+    async scheduleStatus(ids) {
+      const listed = await schedules();
+      const out = new Map<string, ScheduleStatus>();
+      const missing: string[] = [];
+      for (const id of ids) {
+        const s = listed.get(id);
+        if (s) out.set(id, fromSummary(s));
+        else missing.push(id);
+      }
+      const read = await mapLimit(missing, SERVER_CONCURRENCY, (id) => describeSchedule(client, id));
+      for (const s of read) if (s) out.set(s.id, s);
+      return out;
+    },
+  };
+}
+
 /**
  * Collects every section. The schedules are those the config asks for; without a config,
  * those on the server that apply manages.
@@ -50,23 +83,24 @@ export async function collectStatusOf(
   desired: readonly Desired[] | undefined,
   now: number,
 ): Promise<StatusReport> {
-  const ids = new Set<string>();
-  if (desired)
-    for (const d of desired)
-      if (d.type === 'schedule') ids.add(d.id);
-      else {
-        for await (const s of client.schedule.list())
-          if (s.memo?.[MEMO.managedBy] === PRODUCT) ids.add(s.scheduleId);
-      }
-  const [parts, schedules] = await Promise.all([
-    Promise.all(sections.map(async (s) => [s.key, await s.collect(client, config, now)] as const)),
-    Promise.all([...ids].sort().map((id) => scheduleStatus(client, id))),
+  const ctx = statusContext(client);
+  // The schedules the config asks for; without a config, those on the server that apply manages.
+  const ids = async (): Promise<string[]> =>
+    desired
+      ? desired.filter((d) => d.type === 'schedule').map((d) => d.id)
+      : [...(await ctx.schedules()).values()]
+          .filter((s) => s.memo?.[MEMO.managedBy] === PRODUCT)
+          .map((s) => s.scheduleId);
+  const [parts, found] = await Promise.all([
+    Promise.all(sections.map(async (s) => [s.key, await s.collect(client, config, now, ctx)] as const)),
+    ids().then((list) => ctx.scheduleStatus([...new Set(list)].sort())),
   ]);
+  const schedules = [...found.values()].sort((a, b) => a.id.localeCompare(b.id));
   return {
     generatedAt: new Date(now).toISOString(),
     namespace: client.options.namespace,
     ...Object.fromEntries(parts),
-    schedules: schedules.filter((s): s is ScheduleStatus => s !== undefined),
+    schedules,
   };
 }
 

@@ -34,7 +34,7 @@ it('adds the missing attributes once and is a no-op after', async () => {
       /the server does not know the search attribute Ha\w+; run `hactl apply` once on this namespace/,
     );
     const added = await waitFor(async () => ensureSearchAttributes(connection, ns), { timeoutMs: 30_000 });
-    expect(added.sort()).toEqual(['HaAlerts', 'HaHost', 'HaKind', 'HaState', 'HaTarget']);
+    expect(added.sort()).toEqual(['HaAlerts', 'HaConfig', 'HaHost', 'HaKind', 'HaState', 'HaTarget']);
     expect(await ensureSearchAttributes(connection, ns)).toEqual([]);
   } finally {
     await connection.close();

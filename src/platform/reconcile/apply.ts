@@ -1,13 +1,21 @@
 // Reads what the server has, computes the plan, and (unless dry-run) carries it out.
-import type { Client, Connection, ScheduleDescription, ScheduleOptions } from '@temporalio/client';
+import type {
+  Client,
+  Connection,
+  ScheduleDescription,
+  ScheduleOptions,
+  ScheduleSummary,
+} from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import { ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { reconfigureSignal } from '../../core/controller';
 import { MEMO, PRODUCT, SHARED_TASK_QUEUE } from '../../core/names';
-import { SA, searchAttributePairs } from '../../core/search-attributes';
+import { SA, SA_KEYS, searchAttributePairs } from '../../core/search-attributes';
 import type { BaseConfig } from '../config/load';
 import { ConfigError } from '../config/issues';
 import type { ConfigIssue } from '../config/issues';
+import { mapLimit, SERVER_CONCURRENCY } from '../concurrency';
 import { ensureSearchAttributes, missingSearchAttributes } from '../temporal/search-attributes';
 import type { Desired, DesiredController, DesiredSchedule } from './desired';
 import type { Observed, Plan, PlanSummary, Step } from './plan';
@@ -68,13 +76,28 @@ export async function observe(
   const put = (o: Observed | undefined): void => {
     if (o) out.set(`${o.type}:${o.id}`, o);
   };
-  for (const d of desired)
-    put(d.type === 'schedule' ? await observeSchedule(client, d.id) : await observeController(client, d.id));
-
-  for await (const s of client.schedule.list()) {
-    if (!isOwnedId(s.scheduleId, owned.idPrefixes) || out.has(`schedule:${s.scheduleId}`)) continue;
-    if (memoManaged(s.memo)) put(await observeSchedule(client, s.scheduleId));
-  }
+  // One listing of the schedules: one whose listed hash is the desired one is unchanged, read
+  // no further (a fleet has a thousand). The rest — new, changed, or not listed yet (the
+  // listing lags a moment behind a change) — are read one by one, which is exact.
+  const listed = new Map<string, ScheduleSummary>();
+  for await (const s of client.schedule.list({ pageSize: 1000 })) listed.set(s.scheduleId, s);
+  const found = await mapLimit(desired, SERVER_CONCURRENCY, async (d): Promise<Observed | undefined> => {
+    if (d.type === 'controller') return observeController(client, d.id);
+    const s = listed.get(d.id);
+    const hash = s?.typedSearchAttributes?.get(SA_KEYS.config);
+    if (s && memoManaged(s.memo) && hash === d.hash)
+      return { type: 'schedule', id: d.id, managed: true, hash };
+    const o = await observeSchedule(client, d.id);
+    return o && s && hash === undefined ? { ...o, unindexed: true } : o;
+  });
+  found.forEach(put);
+  const others = [...listed.values()].filter(
+    (s) =>
+      isOwnedId(s.scheduleId, owned.idPrefixes) &&
+      !out.has(`schedule:${s.scheduleId}`) &&
+      memoManaged(s.memo),
+  );
+  (await mapLimit(others, SERVER_CONCURRENCY, (s) => observeSchedule(client, s.scheduleId))).forEach(put);
   if (owned.controllerKinds.length === 0 || !listControllers) return [...out.values()];
   const kinds = owned.controllerKinds.map((k) => `'${k}'`).join(', ');
   const query = `ExecutionStatus = 'Running' AND ${SA.kind} IN (${kinds})`;
@@ -91,9 +114,27 @@ function scheduleOptions(d: DesiredSchedule, configFile: string): ScheduleOption
     scheduleId: d.id,
     ...d.options,
     action: { ...d.options.action, memo: { [MEMO.managedBy]: PRODUCT, [MEMO.configHash]: d.hash } },
+    // The hash also as a search attribute of the schedule: listings carry it, describes are not needed.
+    typedSearchAttributes: [
+      ...((d.options.typedSearchAttributes as SearchAttributePair[] | undefined) ?? []),
+      { key: SA_KEYS.config, value: d.hash },
+    ],
     memo: { [MEMO.managedBy]: PRODUCT, source: configFile },
     state: { note: `managed by hactl apply (${configFile})` },
   };
+}
+
+/** Adds the config hash to a schedule's search attributes, changing nothing else. */
+async function indexSchedule(client: Client, d: Desired): Promise<void> {
+  await client.schedule.getHandle(d.id).update((prev) => ({
+    ...prev,
+    typedSearchAttributes: [
+      ...((d.type === 'schedule'
+        ? (d.options.typedSearchAttributes as SearchAttributePair[] | undefined)
+        : undefined) ?? []),
+      { key: SA_KEYS.config, value: d.hash },
+    ],
+  }));
 }
 
 async function startController(client: Client, d: DesiredController): Promise<void> {
@@ -198,10 +239,24 @@ export async function applyDesired(
   const observed = await observe(client, desired, owned, listable);
   const plan = computePlan(desired, observed, owned.idPrefixes);
   if (!opts.dryRun) {
-    // Deletions first: a renamed item frees its old ID before the new one is created.
-    const order = { delete: 0, update: 1, create: 2, unchanged: 3, conflict: 4 } as const;
-    for (const step of [...plan.steps].sort((a, b) => order[a.op] - order[b.op]))
-      await execute(client, step, config.file);
+    // Deletions first: a renamed item frees its old ID before the new one is created. Within
+    // each kind of change the items are independent, so they go several at a time.
+    for (const op of ['delete', 'update', 'create'] as const)
+      await mapLimit(
+        plan.steps.filter((s) => s.op === op),
+        SERVER_CONCURRENCY,
+        (step) => execute(client, step, config.file),
+      );
+    // Schedules an older release wrote, unchanged: their hash is added as a search attribute
+    // (once), so that the next apply finds it in the listing.
+    const unchanged = new Set(plan.steps.filter((s) => s.op === 'unchanged').map((s) => s.desired.id));
+    const stale = observed.filter((o) => o.unindexed && unchanged.has(o.id));
+    await mapLimit(stale, SERVER_CONCURRENCY, (o) =>
+      indexSchedule(
+        client,
+        desired.find((d) => d.id === o.id)!,
+      ),
+    );
   }
   return { ...summarise(plan), conflicts: conflicts(plan), dryRun: !!opts.dryRun, plan };
 }

@@ -11,6 +11,8 @@ export interface Observed {
   hash?: string;
   /** Controllers only: whether a run is open. */
   running?: boolean;
+  /** Schedules only: written by an older release, without its hash as a search attribute. */
+  unindexed?: boolean;
 }
 
 export type Step =
