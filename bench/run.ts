@@ -7,6 +7,7 @@ import { benchAlerts, printAlerts } from './alerts';
 import { benchCli, printCli } from './cli';
 import { benchDr, printDr } from './dr';
 import { benchFailover, printFailover } from './failover';
+import { benchFleet, printFleet } from './fleet';
 import { benchHealth, printHealth } from './health';
 import { benchRedundancy, printRedundancy } from './redundancy';
 
@@ -69,6 +70,15 @@ async function main(): Promise<number> {
     printBackup(r);
     results.backup = r;
     ok &&= Object.values(r.pass).every(Boolean);
+  }
+  // The fleet bench takes about half an hour (two servers, 52 workers): only when named.
+  if (only.includes('fleet')) {
+    const r = await benchFleet();
+    console.log('');
+    printFleet(r);
+    results.fleet = r;
+    const runs = 'error' in r.cluster ? [r.dev] : [r.dev, r.cluster];
+    ok &&= !('error' in r.cluster) && runs.every((x) => Object.values(x.pass).every(Boolean));
   }
   const out = path.join(__dirname, '..', '..', '.data', 'bench', 'latest.json');
   mkdirSync(path.dirname(out), { recursive: true });

@@ -146,6 +146,8 @@ export interface ClusterOptions {
   temporalCli: string;
   nodes?: number;
   shards?: number;
+  /** PostgreSQL with fsync (benchmarks); tests run without, for speed. */
+  durable?: boolean;
   log?: (line: string) => void;
 }
 
@@ -163,7 +165,10 @@ export async function startCluster(opts: ClusterOptions): Promise<TemporalCluste
   // Its own directory that the postgres user can reach (a test's temporary one is private).
   const pgDir = mkdtempSync(path.join(os.tmpdir(), 'ha-cluster-pg-'));
   chmodSync(pgDir, 0o755);
-  const pg = makeServer(pgBin, pgDir, pgPort, 'data', ['max_connections = 300']);
+  const pg = makeServer(pgBin, pgDir, pgPort, 'data', [
+    'max_connections = 300',
+    ...(opts.durable ? ['fsync = on', 'synchronous_commit = on'] : []),
+  ]);
   psql(pgBin, pgPort, `CREATE ROLE temporal LOGIN CREATEDB PASSWORD 'temporal'`);
   const dbEnv = {
     TEMPORAL_DB_HOST: '127.0.0.1',
