@@ -97,10 +97,15 @@ export async function startWorker(
   host: string,
   extraArgs: string[] = [],
   extraEnv: NodeJS.ProcessEnv = {},
-  opts: { workflows?: boolean } = {},
+  opts: {
+    workflows?: boolean;
+    /** What runs hactl instead of `node bin/hactl.js` (e.g. inside a network namespace). */
+    wrap?: string[];
+  } = {},
 ): Promise<WorkerProcess> {
-  const args = [HACTL, 'worker', '--host', host, ...(opts.workflows === false ? [] : ['--workflows'])];
-  const child = spawn(process.execPath, [...args, ...extraArgs], {
+  const [cmd, ...pre] = opts.wrap ?? [process.execPath, HACTL];
+  const args = [...pre, 'worker', '--host', host, ...(opts.workflows === false ? [] : ['--workflows'])];
+  const child = spawn(cmd!, [...args, ...extraArgs], {
     cwd: ROOT,
     env: { ...env.env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
