@@ -40,6 +40,11 @@ export const PLATFORM_COMMANDS: readonly CommandStub[] = [
     summary: 'the state of everything the config describes, and its schedules, from the server',
     load: () => import('./commands/status'),
   },
+  {
+    name: 'codec-server',
+    summary: 'serve /encode and /decode so that the Web UI and the temporal CLI show encrypted payloads',
+    load: () => import('./commands/codec-server'),
+  },
 ];
 
 export function commandStubs(): CommandStub[] {
