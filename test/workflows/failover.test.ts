@@ -156,7 +156,15 @@ const steady = async (h: H): Promise<void> => {
 const recorded = async (h: H, kind: string, to: string, by?: string): Promise<void> => {
   const match = (e: { kind: string; to: string | null; by: string | null }) =>
     e.kind === kind && e.to === to && (by === undefined || e.by === by);
-  await waitFor(async () => (await h.query(failoverHistoryQuery)).some(match), { timeoutMs: 20_000 });
+  let last = '';
+  await waitFor(
+    async () => {
+      const [v, hist] = await Promise.all([view(h), h.query(failoverHistoryQuery)]);
+      last = JSON.stringify({ state: v.state, explain: v.explain, primary: v.primary, nodes: v.nodes.map((n) => [n.name, n.health, n.role]), history: hist.map((e) => [e.kind, e.to, e.reason]) });
+      return hist.some(match);
+    },
+    { timeoutMs: 20_000, message: () => `no ${kind} to ${to} recorded: ${last}` },
+  );
 };
 
 describe('failover group controller (mocked nodes)', () => {

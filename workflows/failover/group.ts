@@ -91,6 +91,8 @@ const OBSERVER_RETRY_MS = 5_000;
  * (a node of its cluster lost), and come back within a retry and a few probes.
  */
 const REPORT_WAIT_MS = 30_000;
+/** Once a standby has reported, how long the others' reports are awaited. */
+const REPORT_GRACE_MS = 5_000;
 /** Patch: that wait, and the end of a wait for a target once there is one. */
 const WAIT_FOR_REPORTS = 'failover-waits-for-reports';
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -360,6 +362,8 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
     if (!forcedTo && !c.some((x) => x.eligible) && silent().length && patched(WAIT_FOR_REPORTS)) {
       state.explain = `failing over from ${from}: waiting for the observers' reports of ${silent().join(', ')}`;
       await condition(() => anyEligible() || silent().length === 0, REPORT_WAIT_MS);
+      // One report is in: the others (perhaps a better node) get a moment to arrive too.
+      if (silent().length) await condition(() => silent().length === 0, REPORT_GRACE_MS);
       c = candidates(spec, views(), from, await loads());
     }
     const to = forcedTo ?? c.find((x) => x.eligible)?.node ?? null;
@@ -687,15 +691,11 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
         }
       } else if (
         d.type === 'failover' &&
-        state.waiting &&
-        state.waitingForTarget &&
-        patched(WAIT_FOR_REPORTS)
+        (!state.waiting || (state.waitingForTarget && patched(WAIT_FOR_REPORTS)))
       ) {
-        // The failover found no node to promote; now one can: it is done after all.
+        // A failover that found no node to promote ends by itself once one can.
         state.waiting = null;
         state.waitingForTarget = false;
-        changed();
-      } else if (d.type === 'failover' && !state.waiting) {
         const from = d.from;
         state.explain = d.explain;
         operate(`failover from ${from}`, () => failover(from, null, null));
