@@ -1,6 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import * as net from 'node:net';
 import type { SystemInfo } from '../../activities/health/collector';
-import { createHealthCollector, linuxProc } from '../../activities/health/collector';
+import {
+  countTcpStates,
+  createHealthCollector,
+  linuxFilesystems,
+  linuxProc,
+} from '../../activities/health/collector';
 
 function fakeSi(): SystemInfo {
   return {
@@ -89,5 +95,40 @@ describe('health collector', () => {
       sock.destroy();
       server.close();
     }
+  });
+
+  it('counts socket states from a table by scanning bytes: the 4th column, hex', () => {
+    const table = [
+      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+      '   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1',
+      '   1: 0100007F:1F90 0100007F:D2F0 01 00000000:00000000 00:00000000 00000000     0        0 2 1',
+      '  10: 0100007F:D2F0 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 3 1',
+      ' 100: 0100007F:C000 0100007F:1F90 06 00000000:00000000 03:00000FA0 00000000     0        0 0 3',
+      '',
+    ].join('\n');
+    expect(countTcpStates(Buffer.from(table))).toEqual({ established: 2, listening: 1, total: 4 });
+    expect(countTcpStates(Buffer.from(table.split('\n')[0]!))).toEqual({
+      established: 0,
+      listening: 0,
+      total: 0,
+    });
+  });
+
+  it('reads filesystems as df does, without running it', async () => {
+    const fromProc = await linuxFilesystems();
+    expect(fromProc).toBeDefined();
+    const root = fromProc!.find((f) => f.mount === '/');
+    expect(root).toBeDefined();
+    // df -P /: 1024-blocks total, used, available, capacity.
+    const [, total, used, avail] = execFileSync('df', ['-P', '-k', '/'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')[1]!
+      .split(/\s+/)
+      .map(Number);
+    const kib = (n: number): number => Math.round(n / 1024);
+    expect(Math.abs(kib(root!.sizeBytes) - total!)).toBeLessThanOrEqual(1);
+    // Used and available move while the suite writes: within 1 %.
+    expect(Math.abs(kib(root!.usedBytes) - used!)).toBeLessThan(total! / 100);
+    expect(Math.abs(kib(root!.availableBytes) - avail!)).toBeLessThan(total! / 100);
   });
 });
