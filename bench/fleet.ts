@@ -8,7 +8,7 @@
 // Over 400 lines on purpose: one fleet serves every measure, on each server in turn.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -94,8 +94,8 @@ function fleetConfig(dir: string, ports: { nodes: number[]; services: number[] }
       - { name: n2, host: ${b}, priority: 90, env: ${env(1)} }
     primary: n1
     observers: [${a}, ${b}, ${c}]
-    health: [{ type: http, url: 'http://127.0.0.1:\${PORT}/health', interval: 2s, timeout: 1s, failureThreshold: 3 }]
-    role: { type: http, url: 'http://127.0.0.1:\${PORT}/role', interval: 2s, timeout: 1s }
+    health: [{ type: http, url: 'http://127.0.0.1:\${PORT}/health', interval: 5s, timeout: 1s, failureThreshold: 3 }]
+    role: { type: http, url: 'http://127.0.0.1:\${PORT}/role', interval: 5s, timeout: 1s }
     actions:
       fence: [{ argv: ${node(['fence', '--dir', '${DIR}'])} }]
       promote: { argv: ${node(['promote', '--dir', '${DIR}'])} }`);
@@ -314,7 +314,6 @@ async function runFleet(server: string, address: string, dir: string): Promise<F
 
     const applied = hactl(env, ['apply', file, '--json']);
     const plan = JSON.parse(applied.out) as { created: string[] };
-    const reapplied = hactl(env, ['apply', file]);
 
     // Steady: every service healthy, every group with its primary, every monitor reporting.
     let services: Array<{ service: string; health: string; instances: Array<{ lastReason: string }> }> = [];
@@ -335,6 +334,15 @@ async function runFleet(server: string, address: string, dir: string): Promise<F
       return r.length === GROUPS && r.every((g) => g.state === 'healthy');
     }, 'failover groups healthy');
 
+    if (process.env.HA_BENCH_FLEET_KEEP) {
+      // For looking at a live fleet (top, pidstat): until the file named there is removed.
+      writeFileSync(process.env.HA_BENCH_FLEET_KEEP, `${address}\n`);
+      console.error(`fleet up at ${address}; remove ${process.env.HA_BENCH_FLEET_KEEP} to go on`);
+      await until(async () => !existsSync(process.env.HA_BENCH_FLEET_KEEP!), 'the keep file to go', 24 * 3_600_000);
+    }
+    // Re-applied once the fleet has settled (right after the first apply, the server is still
+    // starting a thousand schedules' own workflows, and every read of one waits for that).
+    const reapplied = hactl(env, ['apply', file]);
     const trials: number[] = [];
     for (let t = 0; t < 5; t++) {
       trials.push(await fanOut(client));

@@ -6,7 +6,8 @@ import type { ProbeSpec } from '../../src/core/probe';
 import type { HostLoad } from '../../src/health/model/types';
 import type { ActionSpec, Observation } from '../../src/failover/model/types';
 import type { ActivityModule, HostActivityDeps } from '../../src/platform/capability';
-import { cancellationSignal, heartbeat, withHeartbeats } from '../shared/heartbeat';
+import { WATCH_HEARTBEAT_MS } from '../../src/core/probe';
+import { cancellationSignal, noteProgress, withHeartbeats } from '../shared/heartbeat';
 import { hostLoads } from '../shared/host-loads';
 import { promote, runAction, verifyPrimary } from './act';
 import { observeNode } from './observe';
@@ -26,8 +27,9 @@ export function createFailoverHostActivities(deps: HostActivityDeps) {
           host: deps.host,
           env: env(input),
           signal: cancellationSignal(),
-          progress: heartbeat,
+          progress: noteProgress,
         }),
+        WATCH_HEARTBEAT_MS,
       );
     },
     async failoverAction(input: { what: string; action: ActionSpec } & NodeEnv) {

@@ -3,7 +3,8 @@
 import { Context } from '@temporalio/activity';
 import type { HostActivityDeps, ActivityModule } from '../../src/platform/capability';
 import type { HostLoad, WatchResult } from '../../src/redundancy/model/types';
-import { cancellationSignal, heartbeat, withHeartbeats } from '../shared/heartbeat';
+import { WATCH_HEARTBEAT_MS } from '../../src/core/probe';
+import { cancellationSignal, noteProgress, withHeartbeats } from '../shared/heartbeat';
 import { startInstance, stopInstance, instanceEnv } from './act';
 import type { ActInput, StartOutcome } from './act';
 import { hostLoads } from '../shared/host-loads';
@@ -20,8 +21,9 @@ export function createRedundancyHostActivities(deps: HostActivityDeps) {
           host: deps.host,
           env: instanceEnv(deps, input.service, input.instance),
           signal: cancellationSignal(),
-          progress: heartbeat,
+          progress: noteProgress,
         }),
+        WATCH_HEARTBEAT_MS,
       );
     },
     async serviceStart(input: ActInput): Promise<StartOutcome> {

@@ -21,15 +21,21 @@ export function heartbeat(details: unknown): void {
   ctx.heartbeat(details);
 }
 
+/** Records progress for the next periodic heartbeat, sending nothing now (long watches). */
+export function noteProgress(details: unknown): void {
+  const ctx = current();
+  if (ctx) lastDetails.set(ctx, details);
+}
+
 /**
- * Heartbeats every 2s whatever the work is doing (a 30-minute pg_dump prints no progress), so
+ * Heartbeats every 2s (or `everyMs`) whatever the work is doing (a 30-minute pg_dump prints no progress), so
  * that only a dead worker misses the heartbeat timeout — and so that a cancel, or the news
  * that the run has ended, reaches the activity within seconds.
  */
-export async function withHeartbeats<T>(fn: () => Promise<T>): Promise<T> {
+export async function withHeartbeats<T>(fn: () => Promise<T>, everyMs = 2000): Promise<T> {
   const ctx = current();
   if (!ctx) return fn();
-  const timer = setInterval(() => ctx.heartbeat(lastDetails.get(ctx)), 2000);
+  const timer = setInterval(() => ctx.heartbeat(lastDetails.get(ctx)), everyMs);
   try {
     return await fn();
   } finally {

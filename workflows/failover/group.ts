@@ -20,6 +20,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { hostTaskQueue } from '../../src/core/names';
+import { WATCH_HEARTBEAT_TIMEOUT_MS } from '../../src/core/probe';
 import { SA_KEYS } from '../../src/core/search-attributes';
 import { assess, candidates, nodeView } from '../../src/failover/model/decide';
 import { actionTimeoutMs } from '../../src/failover/model/types';
@@ -151,7 +152,7 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
       taskQueue: hostTaskQueue(host),
       scheduleToStartTimeout: '10 seconds',
       startToCloseTimeout: WATCH_RENEW_MS + 600_000,
-      heartbeatTimeout: HEARTBEAT_MS,
+      heartbeatTimeout: WATCH_HEARTBEAT_TIMEOUT_MS,
       retry: { maximumAttempts: 1 },
       cancellationType: 'TRY_CANCEL',
     });

@@ -19,6 +19,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { hostTaskQueue, MEMO } from '../../src/core/names';
+import { WATCH_HEARTBEAT_TIMEOUT_MS } from '../../src/core/probe';
 import { SA_KEYS } from '../../src/core/search-attributes';
 import { decide, markFailed, markHealthy, markLost, serviceHealth } from '../../src/redundancy/model/decide';
 import { REDUNDANCY_FAILURES } from '../../src/redundancy/model/failures';
@@ -135,7 +136,7 @@ export async function redundancyWorkflow(input: RedundancyInput): Promise<void> 
       taskQueue: hostTaskQueue(host),
       scheduleToStartTimeout: '15 seconds',
       startToCloseTimeout: WATCH_RENEW_MS + 600_000,
-      heartbeatTimeout: HEARTBEAT_MS,
+      heartbeatTimeout: WATCH_HEARTBEAT_TIMEOUT_MS,
       retry: { maximumAttempts: 1 },
       cancellationType: 'TRY_CANCEL',
     });
