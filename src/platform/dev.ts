@@ -8,6 +8,9 @@ import { BadInput } from '../core/errors';
 import type { BaseConfig } from './config/load';
 import { applyConfig, loadConfig } from './registry-api';
 import { ensureTemporalCli } from './temporal/cli-binary';
+import { codecFor } from './temporal/codec-config';
+import { startCodecServer } from './temporal/codec-server';
+import type { CodecServer } from './temporal/codec-server';
 import { connectClient } from './temporal/connection';
 import { checkPortFree, DEV_IP, startDevServer } from './temporal/dev-server';
 import type { DevServer } from './temporal/dev-server';
@@ -16,6 +19,8 @@ export interface DevOptions {
   configFile: string;
   port: number;
   uiPort: number;
+  /** Where the codec server listens when the config encrypts payloads. */
+  codecPort: number;
   dbFile: string;
   host?: string;
   dataDir: string;
@@ -70,6 +75,7 @@ export async function runDev(
   log(`Starting Temporal dev server (${cli.path}); state in ${opts.dbFile}, log in ${serverLog}`);
   let server: DevServer | undefined;
   let worker: ChildProcess | undefined;
+  let codecServer: CodecServer | undefined;
   let stopping = false;
   let resolveDone: (code: number) => void = () => undefined;
   const done = new Promise<number>((r) => (resolveDone = r));
@@ -84,7 +90,8 @@ export async function runDev(
   };
 
   const startWorker = (): void => {
-    const child = spawn(process.execPath, [opts.hactlScript, 'worker', '--host', host, '--workflows'], {
+    const args = [opts.hactlScript, 'worker', '--host', host, '--workflows', '--config', opts.configFile];
+    const child = spawn(process.execPath, args, {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -110,6 +117,7 @@ export async function runDev(
       clearTimeout(t);
     }
     await server?.stop();
+    await codecServer?.close();
     log('Stopped.');
     resolveDone(code);
   };
@@ -118,10 +126,21 @@ export async function runDev(
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void shutdown(0));
 
   try {
+    // With encryption configured, the Web UI decodes payloads through a codec server of ours.
+    const codec = codecFor(opts.configFile);
+    if (codec) {
+      codecServer = await startCodecServer({
+        listen: `${DEV_IP}:${opts.codecPort}`,
+        codec,
+        origins: [`http://${DEV_IP}:${opts.uiPort}`, `http://localhost:${opts.uiPort}`],
+      });
+      log(`Codec server:     ${codecServer.url} (the Web UI decodes encrypted payloads through it)`);
+    }
     server = await startDevServer({
       bin: cli.path,
       port: opts.port,
       uiPort: opts.uiPort,
+      ...(codecServer ? { uiCodecEndpoint: codecServer.url } : {}),
       dbFile: opts.dbFile,
       logFile: serverLog,
     });
@@ -132,7 +151,7 @@ export async function runDev(
     });
     startWorker();
 
-    const conn = await connectClient({ address, namespace: 'default' });
+    const conn = await connectClient({ address, namespace: 'default', config: opts.configFile });
     try {
       const result = await applyConfig(conn.client, config);
       log(

@@ -5,6 +5,7 @@ import { CAPABILITIES } from '../registry';
 import type { HaConfig } from '../registry';
 import type { StatusSection } from './capability';
 import type { ConfigSection } from './config/load';
+import { encryptionSection } from './temporal/codec-config';
 import { DEFAULT_CONFIG_PATH, loadConfigWith, parseConfigWith } from './config/load';
 import type { ApplyResult, OwnedObjects } from './reconcile/apply';
 import { applyDesired } from './reconcile/apply';
@@ -17,14 +18,17 @@ import { collectStatusOf } from './status';
 export type { HaConfig };
 
 function sections(): ConfigSection[] {
-  return CAPABILITIES.flatMap((c) => {
-    const s = c.load().config;
-    return s === undefined
-      ? []
-      : Array.isArray(s)
-        ? [...(s as readonly ConfigSection[])]
-        : [s as ConfigSection];
-  });
+  const platform = [encryptionSection as ConfigSection];
+  return platform.concat(
+    ...CAPABILITIES.map((c) => {
+      const s = c.load().config;
+      return s === undefined
+        ? []
+        : Array.isArray(s)
+          ? [...(s as readonly ConfigSection[])]
+          : [s as ConfigSection];
+    }),
+  );
 }
 
 /** Reads and validates a config file. Throws ConfigError listing every mistake. */

@@ -336,7 +336,7 @@ describe('config: malformed YAML and bad values', () => {
       'ha.yml:5:11  hosts[1].name  duplicate host name "alpha" (first defined at line 3)',
       'ha.yml:7:13  health.interval  durations need a unit: write "5s" or "5m", not 5',
       'ha.yml:8:11  health.hosts[0]  unknown host "gamma"; defined hosts: alpha',
-      'ha.yml:9:1  extra  unknown field "extra" (allowed: version, hosts, health, backups, alerts, notifications, services, failover, drPlans)',
+      'ha.yml:9:1  extra  unknown field "extra" (allowed: version, hosts, encryption, health, backups, alerts, notifications, services, failover, drPlans)',
     ]);
   });
 

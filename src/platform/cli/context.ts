@@ -9,11 +9,18 @@ import { connectClient } from '../temporal/connection';
 import { DEFAULT_CONFIG_PATH } from '../config/load';
 
 export function globals(cmd: Command): ConnectionFlags {
-  const o = cmd.optsWithGlobals<{ address?: string; namespace?: string; profile?: string }>();
+  const o = cmd.optsWithGlobals<{
+    address?: string;
+    namespace?: string;
+    profile?: string;
+    config?: string;
+  }>();
   return {
     ...(o.address ? { address: o.address } : {}),
     ...(o.namespace ? { namespace: o.namespace } : {}),
     ...(o.profile ? { profile: o.profile } : {}),
+    // Commands with --config take the payload keys from it (when it names any).
+    ...(o.config ? { config: o.config } : {}),
   };
 }
 

@@ -242,6 +242,27 @@ export class AesGcmCodec implements PayloadCodec {
   }
 }
 
+/**
+ * The codec of a process without keys: it sends plain payloads, and on reading an encrypted one
+ * says what is missing instead of the SDK's "Unknown encoding".
+ */
+export class NoKeysCodec implements PayloadCodec {
+  constructor(private readonly hint: string) {}
+
+  async encode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads;
+  }
+
+  async decode(payloads: Payload[]): Promise<Payload[]> {
+    for (const p of payloads)
+      if (text(p.metadata?.[METADATA_ENCODING_KEY]) === ENCRYPTED_ENCODING)
+        throw new PayloadDecryptionFailed(
+          `payload is encrypted (key "${(text(p.metadata?.[KEY_ID_METADATA]) ?? '?').slice(0, 80)}") and this process has no keys: ${this.hint}`,
+        );
+    return payloads;
+  }
+}
+
 /** The `dataConverter` option of `new Client(...)` and `Worker.create(...)`. */
 export function encryptedDataConverter(codec: PayloadCodec): DataConverter {
   return { payloadCodecs: [codec] };

@@ -5,6 +5,8 @@ import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { OperationFailed } from '../../core/errors';
+import { whoAmI } from '../cli/who';
+import { dataConverterFor } from './codec-config';
 
 export const DEFAULT_ADDRESS = '127.0.0.1:7233';
 export const DEFAULT_NAMESPACE = 'default';
@@ -13,6 +15,8 @@ export interface ConnectionFlags {
   address?: string;
   namespace?: string;
   profile?: string;
+  /** The config file whose `encryption:` section names the payload keys (see codec-config). */
+  config?: string;
 }
 
 export interface ConnectionSettings {
@@ -69,7 +73,13 @@ export async function connectClient(
   } catch (err) {
     throw unreachable(settings, err);
   }
-  const client = new Client({ connection, namespace: settings.namespace });
+  // The identity is in every event this client causes: `hactl audit` shows it beside the `--as`.
+  const client = new Client({
+    connection,
+    namespace: settings.namespace,
+    identity: `${whoAmI()} (hactl)`,
+    ...dataConverterFor(flags.config),
+  });
   try {
     await connection.withDeadline(Date.now() + timeoutMs, () =>
       connection.workflowService.describeNamespace({ namespace: settings.namespace }),

@@ -69,6 +69,8 @@ export interface DevServerOptions {
   port: number;
   /** Omit for a headless server. */
   uiPort?: number;
+  /** A codec server the Web UI decodes payloads through. */
+  uiCodecEndpoint?: string;
   /** SQLite file; omit for an in-memory server. */
   dbFile?: string;
   /** Extra namespaces created at launch ("default" always exists). */
@@ -89,6 +91,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const args = ['server', 'start-dev', '--ip', DEV_IP, '--port', String(opts.port), '--log-level', 'warn'];
   if (opts.uiPort !== undefined) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
+  if (opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   if (opts.dbFile) {
     mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);

@@ -1,8 +1,9 @@
 // One process per host: a Worker on the host's own queue (activities that must run on this
-// machine) and one on the shared queue (activities that may run anywhere, and — only when told,
-// `hactl worker --workflows` — the workflows). A fleet's host workers stay small: workflow tasks
-// are served by the few workers that run workflows (the workflow sandbox is most of a worker's
-// memory). The workflows and activities are those of every capability in the registry.
+// machine); and, only when told (`hactl worker --workflows`), one on the shared queue: the
+// workflows and the activities that may run anywhere (notifications, HTTP checks). A fleet's
+// host workers stay small — the workflow sandbox and a second set of pollers are most of a
+// worker's memory — and the few workers with --workflows serve the rest. The workflows and
+// activities are those of every capability in the registry.
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { LogLevel, WorkerOptions } from '@temporalio/worker';
 import { BadInput } from '../../core/errors';
@@ -10,6 +11,7 @@ import { hostTaskQueue, NAME_PATTERN, SHARED_TASK_QUEUE } from '../../core/names
 import { CAPABILITIES } from '../../registry';
 import type { ConnectionFlags, ConnectionSettings } from '../temporal/connection';
 import { connectionSettings, unreachable } from '../temporal/connection';
+import { dataConverterFor } from '../temporal/codec-config';
 import { hostStateDir } from '../../../activities/shared/host-state';
 import { WORKER_HEARTBEAT_INTERVAL_MS, workerIdentity } from './identity';
 import { BUNDLE_FILE, bundleIsFresh } from './bundle';
@@ -116,6 +118,8 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
   const common = {
     connection,
     namespace: settings.namespace,
+    // Payload encryption when configured; activities' clients use it too.
+    ...dataConverterFor(opts.config),
     identity,
     shutdownGraceTime: opts.shutdownGraceMs ?? 30_000,
     // When a worker dies, its cached workflows move to another worker after this long; the
@@ -128,27 +132,35 @@ export async function runWorker(opts: RunWorkerOptions): Promise<void> {
     maxHeartbeatThrottleInterval: 2_000,
   };
   try {
-    const shared = await Worker.create({
-      ...common,
-      taskQueue: SHARED_TASK_QUEUE,
-      ...(opts.workflows ? await workflowCodeOption((l) => console.error(l)) : {}),
-      activities: activities.shared,
-    });
     const local = await Worker.create({
       ...common,
       taskQueue: hostTaskQueue(opts.host),
       activities: activities.host,
     });
+    // The shared queue — workflows and the activities that may run anywhere (notifications,
+    // HTTP checks) — only where workflows run: a host worker is its host queue alone.
+    const shared = opts.workflows
+      ? await Worker.create({
+          ...common,
+          taskQueue: SHARED_TASK_QUEUE,
+          ...(await workflowCodeOption((l) => console.error(l))),
+          activities: activities.shared,
+        })
+      : null;
+    const workers = shared ? [local, shared] : [local];
     // If one worker fails, stop the other too: a half-working host would look healthy.
-    const stopOther = (other: Worker) => (err: unknown) => {
-      if (other.getState() === 'RUNNING') other.shutdown();
-      throw err;
-    };
-    const running = Promise.all([shared.run().catch(stopOther(local)), local.run().catch(stopOther(shared))]);
+    const running = Promise.all(
+      workers.map((w) =>
+        w.run().catch((err: unknown) => {
+          for (const other of workers) if (other !== w && other.getState() === 'RUNNING') other.shutdown();
+          throw err;
+        }),
+      ),
+    );
     opts.onReady?.({
       host: opts.host,
       identity,
-      queues: [SHARED_TASK_QUEUE, hostTaskQueue(opts.host)],
+      queues: shared ? [SHARED_TASK_QUEUE, hostTaskQueue(opts.host)] : [hostTaskQueue(opts.host)],
       workflows: !!opts.workflows,
     });
     await running;

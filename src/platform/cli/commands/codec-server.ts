@@ -2,12 +2,16 @@
 // for `temporal --codec-endpoint`, with the same keys as the workers and clients.
 import type { Command } from 'commander';
 import { BadInput } from '../../../core/errors';
+import { DEFAULT_CONFIG_PATH } from '../../config/load';
 import { AesGcmCodec, loadKeySet } from '../../temporal/codec';
+import { KEYS_FILE_ENV, keySourceFor } from '../../temporal/codec-config';
+import { configOption } from '../context';
 import type { KeySource } from '../../temporal/codec';
 import { DEFAULT_UI_ORIGINS, parseListen, parseOrigin, startCodecServer } from '../../temporal/codec-server';
 
 interface Opts {
   listen: string;
+  config: string;
   keysFile?: string;
   keysEnv?: string;
   origin: string[];
@@ -19,7 +23,12 @@ function keySource(opts: Opts): KeySource {
     throw new BadInput('give --keys-file or --keys-env, not both');
   if (opts.keysFile !== undefined) return { file: opts.keysFile };
   if (opts.keysEnv !== undefined) return { env: opts.keysEnv };
-  throw new BadInput('give the encryption keys with --keys-file FILE or --keys-env NAME');
+  // The keys every other process uses: the environment, else the config's encryption section.
+  const configured = keySourceFor(opts.config);
+  if (configured) return configured.source;
+  throw new BadInput(
+    `no encryption keys: give --keys-file FILE or --keys-env NAME, or configure them (${KEYS_FILE_ENV}, or encryption.keys in ${opts.config})`,
+  );
 }
 
 function token(name: string | undefined): string | undefined {
@@ -54,6 +63,12 @@ export function register(program: Command): Command {
     .option('--listen <host:port>', 'address to listen on', listenOption, '127.0.0.1:8081')
     .option('--keys-file <file>', 'JSON key file: {"keys":[{"id":"k2","key":"<base64 of 32 bytes>"},...]}')
     .option('--keys-env <name>', 'environment variable that holds the same JSON')
+    .addOption(
+      configOption().default(
+        DEFAULT_CONFIG_PATH,
+        `${DEFAULT_CONFIG_PATH}: its encryption section, when no --keys-*`,
+      ),
+    )
     .option(
       '--origin <url>',
       `Web UI origin allowed to call it; repeat for more, * for any (default: ${DEFAULT_UI_ORIGINS.join(', ')})`,

@@ -31,20 +31,36 @@ export function register(program: Command): Command {
       envPort('HA_TEMPORAL_PORT', 7233),
     )
     .option('--ui-port <n>', 'Web UI port (or HA_UI_PORT)', portOption, envPort('HA_UI_PORT', 8233))
+    .option(
+      '--codec-port <n>',
+      'codec server port, when the config encrypts payloads (or HA_CODEC_PORT)',
+      portOption,
+      envPort('HA_CODEC_PORT', 8081),
+    )
     .option('--db <file>', 'SQLite file for the server state', path.join('.data', 'temporal.db'))
     .option(
       '--host <name>',
       'host this machine serves (default: HA_HOST, the hostname, or the only configured host)',
     )
-    .action(async (opts: { config: string; port: number; uiPort: number; db: string; host?: string }) => {
-      process.exitCode = await runDev({
-        configFile: opts.config,
-        port: opts.port,
-        uiPort: opts.uiPort,
-        dbFile: path.resolve(opts.db),
-        dataDir: path.resolve(path.dirname(opts.db)),
-        hactlScript: path.resolve(__dirname, '..', '..', '..', '..', '..', 'bin', 'hactl.js'),
-        ...(opts.host ? { host: opts.host } : {}),
-      });
-    });
+    .action(
+      async (opts: {
+        config: string;
+        port: number;
+        uiPort: number;
+        codecPort: number;
+        db: string;
+        host?: string;
+      }) => {
+        process.exitCode = await runDev({
+          configFile: opts.config,
+          port: opts.port,
+          uiPort: opts.uiPort,
+          codecPort: opts.codecPort,
+          dbFile: path.resolve(opts.db),
+          dataDir: path.resolve(path.dirname(opts.db)),
+          hactlScript: path.resolve(__dirname, '..', '..', '..', '..', '..', 'bin', 'hactl.js'),
+          ...(opts.host ? { host: opts.host } : {}),
+        });
+      },
+    );
 }

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { BadInput } from '../../../core/errors';
 import { DURATION_LIMITS, durationTooLong, parseDuration } from '../../../core/duration';
 import { defaultHostName } from '../../worker/identity';
-import { globals } from '../context';
+import { DEFAULT_CONFIG_PATH } from '../../config/load';
+import { configOption, globals } from '../context';
 
 function graceOption(value: string): number {
   const r = parseDuration(value);
@@ -20,12 +21,12 @@ export function register(program: Command): Command {
   return program
     .command('worker')
     .description(
-      "run the worker for one host: its host queue ha-host-<host> and the shared queue's activities; with --workflows also the workflows",
+      'run the worker for one host: its host queue ha-host-<host>; with --workflows also the shared queue (workflows, and activities that may run anywhere)',
     )
     .option('--host <name>', 'host name this worker serves', process.env.HA_HOST ?? defaultHostName())
     .option(
       '--workflows',
-      'also run workflow tasks (every deployment needs at least one such worker; hactl dev runs one)',
+      'also serve the shared queue: workflows and the activities that may run anywhere (every deployment needs at least one such worker; hactl dev runs one)',
       process.env.HA_WORKER_WORKFLOWS === '1',
     )
     .option(
@@ -33,6 +34,9 @@ export function register(program: Command): Command {
       'time in-flight activities get to finish on SIGTERM/SIGINT',
       graceOption,
       30_000,
+    )
+    .addOption(
+      configOption().default(DEFAULT_CONFIG_PATH, `${DEFAULT_CONFIG_PATH}, if there: its encryption section`),
     )
     .addOption(
       new Option('--log-level <level>', 'SDK log level')
