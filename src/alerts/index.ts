@@ -6,7 +6,7 @@ import type { Capability } from '../platform/capability';
 import { lazy } from '../platform/capability';
 import type { AlertsSection } from './desired';
 import { ALERTS_BAD_INPUT, ALERTS_NON_RETRYABLE } from './model/failures';
-import { ALERTS_CONTROLLER_KINDS, ALERTS_OWNED_ID_PREFIXES, ALERTS_WORKFLOWS } from './model/ids';
+import { ALERTS_CONTROLLER_KINDS, ALERTS_KIND, ALERTS_OWNED_ID_PREFIXES, ALERTS_WORKFLOWS } from './model/ids';
 import type { parts } from './parts';
 
 export const alerts: Capability<AlertsSection> = {
@@ -23,6 +23,7 @@ export const alerts: Capability<AlertsSection> = {
   controllerKinds: ALERTS_CONTROLLER_KINDS,
   workflowTypes: Object.values(ALERTS_WORKFLOWS),
   failures: { nonRetryable: ALERTS_NON_RETRYABLE, badInput: ALERTS_BAD_INPUT },
+  audit: { messages: { [ALERTS_KIND.manager]: ['addSilence', 'expireSilence', 'ack'] } },
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- on first use, so that `hactl --version` stays light
   load: lazy(() => (require('./parts') as { parts: typeof parts }).parts),
 };

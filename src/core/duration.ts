@@ -30,6 +30,8 @@ export const DURATION_LIMITS = {
   healthTimeout: { max: 3_600_000, why: 'a host that does not answer within an hour is down' },
   /** Command and hook `timeout`. Longer than a Node timer can hold (24.8 days): re-armed. */
   commandTimeout: { max: 30 * DAY, why: 'a command or hook runs for at most 30 days' },
+  /** `hactl audit --since`: what the server keeps (its retention) is all there is to read. */
+  auditSince: { max: 3_660 * DAY, why: 'a namespace keeps closed runs for at most its retention' },
   /** `retention.keepWithin`. */
   keepWithin: { max: 36_500 * DAY, why: 'keepWithin covers at most 100 years' },
   /** `--at "<duration> ago"`. */

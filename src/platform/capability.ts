@@ -66,6 +66,16 @@ export interface Capability<C = unknown> {
   workflowTypes: readonly string[];
   /** Failure types retrying cannot fix, and those that mean the input was bad (exit 2). */
   failures: { nonRetryable: readonly string[]; badInput: readonly string[] };
+  /**
+   * What people do, for `hactl audit`: by the HaKind of its workflows, the updates and signals
+   * that are decisions; and the kinds whose runs a person starts (a schedule's do not count).
+   */
+  audit?: {
+    messages?: Readonly<Record<string, readonly string[]>>;
+    starts?: readonly string[];
+    /** Workflow ID prefixes of runs that only read (listings, preflight checks): not actions. */
+    readOnly?: readonly string[];
+  };
   load(): CapabilityParts<C>;
 }
 

@@ -21,7 +21,7 @@ export const PLATFORM_COMMANDS: readonly CommandStub[] = [
   },
   {
     name: 'worker',
-    summary: 'run the worker for one host: the shared queue and the host queue ha-host-<host>',
+    summary: 'run the worker for one host: its host queue ha-host-<host> (with --workflows also the shared queue)',
     load: () => import('./commands/worker'),
   },
   {
@@ -39,6 +39,11 @@ export const PLATFORM_COMMANDS: readonly CommandStub[] = [
     name: 'status',
     summary: 'the state of everything the config describes, and its schedules, from the server',
     load: () => import('./commands/status'),
+  },
+  {
+    name: 'audit',
+    summary: 'who did what and when (approvals, aborts, switchovers, silences, restores), from Temporal',
+    load: () => import('./commands/audit'),
   },
   {
     name: 'codec-server',
