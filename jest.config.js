@@ -4,6 +4,9 @@
 module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
+  // The compiled JavaScript runs as it is (no Babel pass): what it runs is what is on disk, so
+  // V8's coverage of it maps through tsc's source maps (scripts/coverage.mjs).
+  transform: {},
   testMatch: ['<rootDir>/dist/test/**/*.test.js'],
   // The cluster suite runs on its own (npm run test:cluster, jest.cluster.config.js).
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/test/cluster/'],

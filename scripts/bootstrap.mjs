@@ -111,15 +111,35 @@ async function runTests(config = 'jest.config.js', resultsName = 'test-results.j
   mkdirSync(path.dirname(results), { recursive: true });
   rmSync(results, { force: true });
   const jest = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
-  const code = await foreground(process.execPath, [
-    jest,
-    '--config',
-    config,
-    '--json',
-    '--outputFile',
-    results,
-    ...rest,
-  ]);
+  // HA_COVERAGE=1 (CI): line coverage of src/, workflows/ and activities/ — Jest's V8 coverage
+  // of what runs inside it, and NODE_V8_COVERAGE of every process the tests start.
+  const coverage = process.env.HA_COVERAGE === '1';
+  const rawDir = path.join(root, '.data', 'coverage-raw');
+  const jestDir = path.join(root, '.data', 'coverage-jest');
+  const env = { ...process.env };
+  const coverageArgs = [];
+  if (coverage) {
+    rmSync(rawDir, { recursive: true, force: true });
+    rmSync(jestDir, { recursive: true, force: true });
+    mkdirSync(rawDir, { recursive: true });
+    env.NODE_V8_COVERAGE = rawDir;
+    coverageArgs.push(
+      '--coverage',
+      '--coverageProvider',
+      'v8',
+      '--coverageReporters',
+      'json',
+      '--coverageDirectory',
+      jestDir,
+      '--collectCoverageFrom',
+      'dist/{src,workflows,activities}/**/*.js',
+    );
+  }
+  const code = await foreground(
+    process.execPath,
+    [jest, '--config', config, '--json', '--outputFile', results, ...coverageArgs, ...rest],
+    env,
+  );
   let passed = 0;
   let failed = 0;
   try {
@@ -131,6 +151,14 @@ async function runTests(config = 'jest.config.js', resultsName = 'test-results.j
     failed = Math.max(1, failed);
   }
   if (code !== 0 && failed === 0) failed = 1;
+  if (coverage) {
+    const { reportCoverage } = await import('./coverage.mjs');
+    try {
+      reportCoverage({ root, rawDir, jestJson: path.join(jestDir, 'coverage-final.json') });
+    } catch (err) {
+      console.log(`coverage: not measured (${err.message})`);
+    }
+  }
   console.log(`${passed} passed, ${failed} failed`);
   return failed > 0 ? 1 : 0;
 }
