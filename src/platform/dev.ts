@@ -81,10 +81,14 @@ export async function runDev(
   const done = new Promise<number>((r) => (resolveDone = r));
 
   const address = `${DEV_IP}:${opts.port}`;
+  // The dev server takes plaintext: TLS settings and an API key in the environment are for the
+  // user's real cluster, not for it.
+  const { TEMPORAL_API_KEY: _apiKey, ...inherited } = process.env;
   const env = {
-    ...process.env,
+    ...inherited,
     TEMPORAL_ADDRESS: address,
     TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TLS: 'false',
     // The worker's own records (restore staging journal) stay with the dev server's data.
     HA_STATE_DIR: process.env.HA_STATE_DIR ?? path.join(opts.dataDir, 'state'),
   };
@@ -151,7 +155,12 @@ export async function runDev(
     });
     startWorker();
 
-    const conn = await connectClient({ address, namespace: 'default', config: opts.configFile });
+    const conn = await connectClient({
+      address,
+      namespace: 'default',
+      config: opts.configFile,
+      plaintext: true,
+    });
     try {
       const result = await applyConfig(conn.client, config);
       log(

@@ -3,6 +3,8 @@
 // up by deploy/temporal/setup-schema.sh, N server nodes (all services each) on their own loopback
 // addresses rendering deploy/temporal/config/base.yaml, and HAProxy (deploy/haproxy/haproxy.cfg)
 // in front of their frontends. Used by `npm run test:cluster` and the fleet bench.
+// With `tls`, the frontends take mTLS (base.yaml's TEMPORAL_TLS_FRONTEND_*) and there is no
+// HAProxy: its gRPC balancing is HTTP/2 in cleartext, so clients go to node1's frontend directly.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
@@ -39,7 +41,7 @@ export interface ClusterNode {
 }
 
 export interface TemporalCluster {
-  /** The load balancer: what clients and workers use. */
+  /** What clients and workers use: the load balancer (with `tls`, node1's frontend). */
   address: string;
   nodes: ClusterNode[];
   pg: { bin: string; dir: string; port: number };
@@ -125,10 +127,11 @@ async function waitServing(
   address: string,
   timeoutMs: number,
   why: () => string,
+  cliArgs: string[] = [],
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const r = spawnSync(cli, ['operator', 'cluster', 'health', '--address', address], {
+    const r = spawnSync(cli, ['operator', 'cluster', 'health', '--address', address, ...cliArgs], {
       encoding: 'utf8',
       timeout: 10_000,
     });
@@ -149,6 +152,18 @@ export interface ClusterOptions {
   /** PostgreSQL with fsync (benchmarks); tests run without, for speed. */
   durable?: boolean;
   log?: (line: string) => void;
+  /** mTLS on the frontends (PEM files); the cluster's address is then node1's frontend. */
+  tls?: ClusterTls;
+}
+
+export interface ClusterTls {
+  /** The frontend's certificate and key: SANs for the nodes' addresses. */
+  cert: string;
+  key: string;
+  /** Signs the client certificates the frontends accept, and the frontend's own. */
+  ca: string;
+  /** What the temporal CLI (health checks, namespaces) presents. */
+  client: { cert: string; key: string };
 }
 
 export async function startCluster(opts: ClusterOptions): Promise<TemporalCluster> {
@@ -156,7 +171,7 @@ export async function startCluster(opts: ClusterOptions): Promise<TemporalCluste
   const n = opts.nodes ?? 2;
   mkdirSync(opts.dir, { recursive: true });
   const tools = await ensureGoTool(TEMPORAL_SERVER, log);
-  const haproxy = ensureHaproxy(log);
+  const haproxy = opts.tls ? undefined : ensureHaproxy(log);
   const pgBin = ensurePostgres(log);
 
   // PostgreSQL: a private instance; each node holds about 4 x 10 + 2 x 5 connections.
@@ -202,7 +217,24 @@ export async function startCluster(opts: ClusterOptions): Promise<TemporalCluste
     TEMPORAL_WORKER_MEMBERSHIP_PORT: await port(),
   };
   const lbPort = await freePortOn(['127.0.0.1'], 20000, 32000, taken);
-  const address = `127.0.0.1:${lbPort}`;
+  const address = opts.tls ? `${ips[0]}:${ports.TEMPORAL_FRONTEND_PORT}` : `127.0.0.1:${lbPort}`;
+  const tlsEnv = opts.tls
+    ? {
+        TEMPORAL_TLS_FRONTEND_CERT: opts.tls.cert,
+        TEMPORAL_TLS_FRONTEND_KEY: opts.tls.key,
+        TEMPORAL_TLS_FRONTEND_CLIENT_CA: opts.tls.ca,
+      }
+    : {};
+  const cliTls = opts.tls
+    ? [
+        '--tls-cert-path',
+        opts.tls.client.cert,
+        '--tls-key-path',
+        opts.tls.client.key,
+        '--tls-ca-path',
+        opts.tls.ca,
+      ]
+    : [];
   const serverEnv = {
     ...process.env,
     ...dbEnv,
@@ -210,6 +242,7 @@ export async function startCluster(opts: ClusterOptions): Promise<TemporalCluste
     TEMPORAL_HISTORY_SHARDS: String(opts.shards ?? 4),
     TEMPORAL_CLUSTER_ADDRESS: address,
     TEMPORAL_DYNAMIC_CONFIG: path.join(DEPLOY, 'temporal', 'dynamicconfig.yaml'),
+    ...tlsEnv,
   };
 
   const nodes: ClusterNode[] = ips.map((ip, i) => {
@@ -247,8 +280,12 @@ export async function startCluster(opts: ClusterOptions): Promise<TemporalCluste
         );
         closeSync(out);
         const started = child;
-        await waitServing(opts.temporalCli, node.frontend, 90_000, () =>
-          started.exitCode !== null ? `${name} exited (${started.exitCode}); see ${logFile}` : '',
+        await waitServing(
+          opts.temporalCli,
+          node.frontend,
+          90_000,
+          () => (started.exitCode !== null ? `${name} exited (${started.exitCode}); see ${logFile}` : ''),
+          cliTls,
         );
       },
     };
@@ -257,20 +294,26 @@ export async function startCluster(opts: ClusterOptions): Promise<TemporalCluste
   // One after the other: on a new database the first node writes the cluster's record.
   for (const node of nodes) await node.start();
 
-  const lbLog = openSync(path.join(opts.dir, 'haproxy.log'), 'a');
-  const lb = spawn(haproxy, ['-f', path.join(DEPLOY, 'haproxy', 'haproxy.cfg'), '-db'], {
-    env: {
-      ...process.env,
-      HA_LB_BIND: address,
-      TEMPORAL_NODE1: nodes[0]!.frontend,
-      TEMPORAL_NODE2: (nodes[1] ?? nodes[0]!).frontend,
-    },
-    stdio: ['ignore', lbLog, lbLog],
-  });
-  closeSync(lbLog);
-  await waitServing(opts.temporalCli, address, 30_000, () =>
-    lb.exitCode !== null ? `haproxy exited (${lb.exitCode}); see ${path.join(opts.dir, 'haproxy.log')}` : '',
-  );
+  let lb: ChildProcess | undefined;
+  if (haproxy) {
+    const lbLog = openSync(path.join(opts.dir, 'haproxy.log'), 'a');
+    const started = spawn(haproxy, ['-f', path.join(DEPLOY, 'haproxy', 'haproxy.cfg'), '-db'], {
+      env: {
+        ...process.env,
+        HA_LB_BIND: address,
+        TEMPORAL_NODE1: nodes[0]!.frontend,
+        TEMPORAL_NODE2: (nodes[1] ?? nodes[0]!).frontend,
+      },
+      stdio: ['ignore', lbLog, lbLog],
+    });
+    lb = started;
+    closeSync(lbLog);
+    await waitServing(opts.temporalCli, address, 30_000, () =>
+      started.exitCode !== null
+        ? `haproxy exited (${started.exitCode}); see ${path.join(opts.dir, 'haproxy.log')}`
+        : '',
+    );
+  }
 
   const cluster: TemporalCluster = {
     address,
@@ -289,15 +332,28 @@ export async function startCluster(opts: ClusterOptions): Promise<TemporalCluste
     createNamespace(name) {
       const r = spawnSync(
         opts.temporalCli,
-        ['operator', 'namespace', 'create', '--namespace', name, '--retention', '72h', '--address', address],
+        [
+          'operator',
+          'namespace',
+          'create',
+          '--namespace',
+          name,
+          '--retention',
+          '72h',
+          '--address',
+          address,
+          ...cliTls,
+        ],
         { encoding: 'utf8', timeout: 60_000 },
       );
       if (r.status !== 0 && !/already exists|already registered/i.test(r.stderr + r.stdout))
         throw new Error(`namespace ${name}: ${r.stderr || r.stdout}`);
     },
     async stop() {
-      lb.kill('SIGTERM');
-      await waitExit(lb, 5_000);
+      if (lb) {
+        lb.kill('SIGTERM');
+        await waitExit(lb, 5_000);
+      }
       for (const node of nodes) await node.kill();
       asPostgres([path.join(pgBin, 'pg_ctl'), '-D', pg.dir, 'stop', '-m', 'immediate'], { allowFail: true });
       rmSync(pgDir, { recursive: true, force: true });

@@ -10,7 +10,7 @@ import { BadInput } from '../../core/errors';
 import { hostTaskQueue, NAME_PATTERN, SHARED_TASK_QUEUE } from '../../core/names';
 import { CAPABILITIES } from '../../registry';
 import type { ConnectionFlags, ConnectionSettings } from '../temporal/connection';
-import { connectionSettings, unreachable } from '../temporal/connection';
+import { connectFailure, connectionSettings } from '../temporal/connection';
 import { dataConverterFor } from '../temporal/codec-config';
 import { hostStateDir } from '../../../activities/shared/host-state';
 import { WORKER_HEARTBEAT_INTERVAL_MS, workerIdentity } from './identity';
@@ -39,7 +39,7 @@ export async function connectNative(
     const connection = await NativeConnection.connect(settings.options);
     return { connection, settings };
   } catch (err) {
-    throw unreachable(settings, err);
+    throw await connectFailure(settings, err);
   }
 }
 
