@@ -338,7 +338,11 @@ async function runFleet(server: string, address: string, dir: string): Promise<F
       // For looking at a live fleet (top, pidstat): until the file named there is removed.
       writeFileSync(process.env.HA_BENCH_FLEET_KEEP, `${address}\n`);
       console.error(`fleet up at ${address}; remove ${process.env.HA_BENCH_FLEET_KEEP} to go on`);
-      await until(async () => !existsSync(process.env.HA_BENCH_FLEET_KEEP!), 'the keep file to go', 24 * 3_600_000);
+      await until(
+        async () => !existsSync(process.env.HA_BENCH_FLEET_KEEP!),
+        'the keep file to go',
+        24 * 3_600_000,
+      );
     }
     // Re-applied once the fleet has settled (right after the first apply, the server is still
     // starting a thousand schedules' own workflows, and every read of one waits for that).

@@ -22,13 +22,14 @@ export function createFailoverHostActivities(deps: HostActivityDeps) {
   const env = (e: NodeEnv): NodeJS.ProcessEnv => ({ ...deps.env, ...e.vars });
   return {
     async failoverObserve(input: ObserveInput & NodeEnv): Promise<Observation | null> {
-      return withHeartbeats(() =>
-        observeNode(input, {
-          host: deps.host,
-          env: env(input),
-          signal: cancellationSignal(),
-          progress: noteProgress,
-        }),
+      return withHeartbeats(
+        () =>
+          observeNode(input, {
+            host: deps.host,
+            env: env(input),
+            signal: cancellationSignal(),
+            progress: noteProgress,
+          }),
         WATCH_HEARTBEAT_MS,
       );
     },

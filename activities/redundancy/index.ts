@@ -16,13 +16,14 @@ export function createRedundancyHostActivities(deps: HostActivityDeps) {
   return {
     /** Probes until the instance's health changes; null: renew (nothing changed). */
     async serviceWatch(input: WatchInput): Promise<WatchResult | null> {
-      return withHeartbeats(() =>
-        watchInstance(input, {
-          host: deps.host,
-          env: instanceEnv(deps, input.service, input.instance),
-          signal: cancellationSignal(),
-          progress: noteProgress,
-        }),
+      return withHeartbeats(
+        () =>
+          watchInstance(input, {
+            host: deps.host,
+            env: instanceEnv(deps, input.service, input.instance),
+            signal: cancellationSignal(),
+            progress: noteProgress,
+          }),
         WATCH_HEARTBEAT_MS,
       );
     },

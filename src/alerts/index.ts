@@ -6,7 +6,12 @@ import type { Capability } from '../platform/capability';
 import { lazy } from '../platform/capability';
 import type { AlertsSection } from './desired';
 import { ALERTS_BAD_INPUT, ALERTS_NON_RETRYABLE } from './model/failures';
-import { ALERTS_CONTROLLER_KINDS, ALERTS_KIND, ALERTS_OWNED_ID_PREFIXES, ALERTS_WORKFLOWS } from './model/ids';
+import {
+  ALERTS_CONTROLLER_KINDS,
+  ALERTS_KIND,
+  ALERTS_OWNED_ID_PREFIXES,
+  ALERTS_WORKFLOWS,
+} from './model/ids';
 import type { parts } from './parts';
 
 export const alerts: Capability<AlertsSection> = {

@@ -5,7 +5,12 @@ import type { Capability } from '../platform/capability';
 import { lazy } from '../platform/capability';
 import type { FailoverSection } from './desired';
 import { FAILOVER_BAD_INPUT, FAILOVER_NON_RETRYABLE } from './model/failures';
-import { FAILOVER_CONTROLLER_KINDS, FAILOVER_KIND, FAILOVER_OWNED_ID_PREFIXES, FAILOVER_WORKFLOWS } from './model/ids';
+import {
+  FAILOVER_CONTROLLER_KINDS,
+  FAILOVER_KIND,
+  FAILOVER_OWNED_ID_PREFIXES,
+  FAILOVER_WORKFLOWS,
+} from './model/ids';
 import type { parts } from './parts';
 
 export const failover: Capability<FailoverSection> = {

@@ -5,7 +5,12 @@ import type { Capability } from '../platform/capability';
 import { lazy } from '../platform/capability';
 import type { RedundancySection } from './desired';
 import { REDUNDANCY_BAD_INPUT, REDUNDANCY_NON_RETRYABLE } from './model/failures';
-import { REDUNDANCY_CONTROLLER_KINDS, REDUNDANCY_KIND, REDUNDANCY_OWNED_ID_PREFIXES, REDUNDANCY_WORKFLOWS } from './model/ids';
+import {
+  REDUNDANCY_CONTROLLER_KINDS,
+  REDUNDANCY_KIND,
+  REDUNDANCY_OWNED_ID_PREFIXES,
+  REDUNDANCY_WORKFLOWS,
+} from './model/ids';
 import type { parts } from './parts';
 
 export const redundancy: Capability<RedundancySection> = {

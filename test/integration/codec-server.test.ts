@@ -359,7 +359,10 @@ describe('hactl codec-server', () => {
   });
 
   it.each([
-    [['--listen', '127.0.0.1:0'], 'no encryption keys: give --keys-file FILE or --keys-env NAME, or configure them (HA_ENCRYPTION_KEYS_FILE, or encryption.keys in config/high_availability.yml)'],
+    [
+      ['--listen', '127.0.0.1:0'],
+      'no encryption keys: give --keys-file FILE or --keys-env NAME, or configure them (HA_ENCRYPTION_KEYS_FILE, or encryption.keys in config/high_availability.yml)',
+    ],
     [['--keys-file', 'k.json', '--keys-env', 'X'], 'give --keys-file or --keys-env, not both'],
     [['--listen', '8081'], '--listen 8081: expected HOST:PORT, like 127.0.0.1:8081 or [::1]:8081'],
     [

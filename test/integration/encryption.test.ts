@@ -196,7 +196,9 @@ it('hactl without the keys cannot read what was encrypted, and says what to do',
   const r = await hactl(['dr', 'status', runId, '--json'], { env: env.env });
   expect(r.code).toBe(1);
   expect(r.stdout).toBe('');
-  expect(r.stderr).toMatch(/payload is encrypted \(key "k1"\) and this process has no keys: set HA_ENCRYPTION_KEYS_FILE/);
+  expect(r.stderr).toMatch(
+    /payload is encrypted \(key "k1"\) and this process has no keys: set HA_ENCRYPTION_KEYS_FILE/,
+  );
   // With the keys from the environment, it can.
   const ok = await hactl(['dr', 'status', runId, '--json'], {
     env: { ...env.env, HA_ENCRYPTION_KEYS_FILE: W('keys.json') },

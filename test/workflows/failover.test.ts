@@ -160,7 +160,13 @@ const recorded = async (h: H, kind: string, to: string, by?: string): Promise<vo
   await waitFor(
     async () => {
       const [v, hist] = await Promise.all([view(h), h.query(failoverHistoryQuery)]);
-      last = JSON.stringify({ state: v.state, explain: v.explain, primary: v.primary, nodes: v.nodes.map((n) => [n.name, n.health, n.role]), history: hist.map((e) => [e.kind, e.to, e.reason]) });
+      last = JSON.stringify({
+        state: v.state,
+        explain: v.explain,
+        primary: v.primary,
+        nodes: v.nodes.map((n) => [n.name, n.health, n.role]),
+        history: hist.map((e) => [e.kind, e.to, e.reason]),
+      });
       return hist.some(match);
     },
     { timeoutMs: 20_000, message: () => `no ${kind} to ${to} recorded: ${last}` },

@@ -21,7 +21,8 @@ export const PLATFORM_COMMANDS: readonly CommandStub[] = [
   },
   {
     name: 'worker',
-    summary: 'run the worker for one host: its host queue ha-host-<host> (with --workflows also the shared queue)',
+    summary:
+      'run the worker for one host: its host queue ha-host-<host> (with --workflows also the shared queue)',
     load: () => import('./commands/worker'),
   },
   {
