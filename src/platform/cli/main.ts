@@ -21,7 +21,8 @@ export const PLATFORM_COMMANDS: readonly CommandStub[] = [
   },
   {
     name: 'worker',
-    summary: 'run the worker for one host: its host queue ha-host-<host> (with --workflows also the shared queue)',
+    summary:
+      'run the worker for one host: its host queue ha-host-<host> (with --workflows also the shared queue)',
     load: () => import('./commands/worker'),
   },
   {
@@ -44,6 +45,11 @@ export const PLATFORM_COMMANDS: readonly CommandStub[] = [
     name: 'audit',
     summary: 'who did what and when (approvals, aborts, switchovers, silences, restores), from Temporal',
     load: () => import('./commands/audit'),
+  },
+  {
+    name: 'metrics-server',
+    summary: 'serve the state of what we run (backups, failover, alerts, services, DR) as Prometheus metrics',
+    load: () => import('./commands/metrics-server'),
   },
   {
     name: 'codec-server',
