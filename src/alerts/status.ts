@@ -4,6 +4,7 @@ import { listAlerts, notifierState } from './client';
 import { renderAlertsStatus } from './cli/render';
 import type { AlertsStatus } from './cli/render';
 import type { AlertsSection } from './desired';
+import { alertsMetrics } from './metrics';
 
 export const alertsStatusSection: StatusSection<AlertsSection, AlertsStatus | null> = {
   key: 'alerts',
@@ -27,4 +28,5 @@ export const alertsStatusSection: StatusSection<AlertsSection, AlertsStatus | nu
     };
   },
   render: renderAlertsStatus,
+  metrics: alertsMetrics,
 };

@@ -1,7 +1,7 @@
 // Backup's part of `hactl status`: per set the newest verified backup, its age (the recovery
 // point), the next scheduled run, and whether the last run failed. From server state only
 // (workflow results and schedules), so that it works while hosts are down.
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { formatAge } from '../core/format';
 import { formatTable } from '../platform/cli/table';
@@ -10,6 +10,7 @@ import { mapLimit, SERVER_CONCURRENCY } from '../platform/concurrency';
 import { statusContext } from '../platform/status';
 import type { BaseConfig } from '../platform/config/load';
 import type { BackupSection } from './desired';
+import { backupMetrics } from './metrics';
 import { BACKUP_IDS, BACKUP_WORKFLOWS } from './model/ids';
 import type { BackupResult } from './model/types';
 
@@ -20,11 +21,25 @@ export interface BackupSetStatus {
   /** Age of the newest verified backup: the recovery point. */
   recoveryPointSeconds: number | null;
   lastFailure: { at: string; workflowId: string } | null;
+  /** The latest run that has ended (backup:<set>, by hand or by the schedule). */
+  lastRun: LastRun | null;
   nextRunAt: string | null;
   running: boolean;
 }
 
+export interface LastRun {
+  /** COMPLETED, FAILED, TIMED_OUT, TERMINATED or CANCELLED. */
+  status: string;
+  startedAt: string;
+  closedAt: string;
+}
+
 type Newest = BackupSetStatus['newest'];
+
+function lastRunOf(w: Pick<WorkflowExecutionInfo, 'status' | 'startTime' | 'closeTime'>): LastRun | null {
+  if (!w.closeTime) return null;
+  return { status: w.status.name, startedAt: w.startTime.toISOString(), closedAt: w.closeTime.toISOString() };
+}
 
 function newestOf(r: BackupResult): NonNullable<Newest> {
   return { id: r.id, createdAt: r.createdAt, files: r.files, bytesOut: r.bytesOut, verified: r.verified };
@@ -38,25 +53,33 @@ function newestOf(r: BackupResult): NonNullable<Newest> {
 async function newestBackup(
   client: Client,
   set: string,
-): Promise<{ newest: Newest; lastFailure: BackupSetStatus['lastFailure']; running: boolean }> {
+): Promise<{
+  newest: Newest;
+  lastFailure: BackupSetStatus['lastFailure'];
+  lastRun: LastRun | null;
+  running: boolean;
+}> {
   let latest;
   try {
     latest = await client.workflow.getHandle(BACKUP_IDS.backupWorkflow(set)).describe();
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return { newest: null, lastFailure: null, running: false };
+    if (err instanceof WorkflowNotFoundError)
+      return { newest: null, lastFailure: null, lastRun: null, running: false };
     throw err;
   }
   if (latest.status.name === 'COMPLETED') {
     const r = (await client.workflow.getHandle(latest.workflowId, latest.runId).result()) as BackupResult;
-    return { newest: newestOf(r), lastFailure: null, running: false };
+    return { newest: newestOf(r), lastFailure: null, lastRun: lastRunOf(latest), running: false };
   }
   let newest: Newest = null;
   let lastFailure: BackupSetStatus['lastFailure'] = null;
+  let lastRun: LastRun | null = null;
   let running = false;
   const query = `WorkflowType = '${BACKUP_WORKFLOWS.backup}' AND HaTarget = '${set}'`;
   let seen = 0;
   for await (const w of client.workflow.list({ query })) {
     if (++seen > 50) break;
+    if (w.closeTime && (!lastRun || w.closeTime.toISOString() > lastRun.closedAt)) lastRun = lastRunOf(w);
     if (w.status.name === 'RUNNING') running = true;
     else if (
       w.status.name === 'COMPLETED' &&
@@ -70,7 +93,7 @@ async function newestBackup(
     }
   }
   if (lastFailure && newest && lastFailure.at < newest.createdAt) lastFailure = null;
-  return { newest, lastFailure, running };
+  return { newest, lastFailure, lastRun, running };
 }
 
 export async function backupStatus(
@@ -85,7 +108,7 @@ export async function backupStatus(
   // A fleet has a thousand sets: several at a time, each a round trip or two.
   return mapLimit(config.backups, SERVER_CONCURRENCY, async (b): Promise<BackupSetStatus> => {
     const set = b.spec.set;
-    const { newest, lastFailure, running } = await newestBackup(client, set);
+    const { newest, lastFailure, lastRun, running } = await newestBackup(client, set);
     return {
       set,
       host: b.spec.host,
@@ -94,6 +117,7 @@ export async function backupStatus(
         ? Math.max(0, Math.round((nowMs - Date.parse(newest.createdAt)) / 1000))
         : null,
       lastFailure,
+      lastRun,
       nextRunAt: schedules.get(BACKUP_IDS.backupSchedule(set))?.nextRunAt ?? null,
       running,
     };
@@ -122,4 +146,5 @@ export const backupStatusSection: StatusSection<BackupSection, BackupSetStatus[]
   key: 'backups',
   collect: async (client, config, now, ctx) => (config ? backupStatus(client, config, now, ctx) : []),
   render: renderBackupStatus,
+  metrics: backupMetrics,
 };

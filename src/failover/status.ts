@@ -4,6 +4,7 @@ import { listGroups } from './client';
 import { renderFailoverStatus } from './cli/render';
 import type { FailoverSection } from './desired';
 import type { GroupView } from './model/types';
+import { failoverMetrics } from './metrics';
 
 export const failoverStatusSection: StatusSection<FailoverSection, GroupView[] | null> = {
   key: 'failover',
@@ -18,4 +19,5 @@ export const failoverStatusSection: StatusSection<FailoverSection, GroupView[] |
     }
   },
   render: renderFailoverStatus,
+  metrics: failoverMetrics,
 };

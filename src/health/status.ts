@@ -9,6 +9,7 @@ import type { StatusSection } from '../platform/capability';
 import type { BaseConfig } from '../platform/config/load';
 import { monitorStateQuery } from '../../workflows/health/messages';
 import type { HealthSection } from './desired';
+import { healthMetrics } from './metrics';
 import { HEALTH_IDS, HEALTH_KIND } from './model/ids';
 import type { HostSnapshot, HostState, MonitorState } from './model/types';
 
@@ -108,4 +109,5 @@ export const healthStatus: StatusSection<HealthSection, HostStatus[]> = {
   key: 'hosts',
   collect: collectHostStatus,
   render: renderHostStatus,
+  metrics: healthMetrics,
 };

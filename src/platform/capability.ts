@@ -11,6 +11,7 @@ import type { Client, ScheduleSummary } from '@temporalio/client';
 import type { Command } from 'commander';
 import type { BaseConfig, ConfigSection } from './config/load';
 import type { Desired } from './reconcile/desired';
+import type { MetricFamily } from './metrics/exposition';
 
 /** A command group of hactl; its file is loaded only when that command runs (or its help). */
 export interface CommandStub {
@@ -44,6 +45,11 @@ export interface StatusSection<C = unknown, D = unknown> {
   collect(client: Client, config: (BaseConfig & C) | undefined, now: number, ctx: StatusContext): Promise<D>;
   /** Pure: lines for the terminal (none when there is nothing to show). */
   render(data: D): string[];
+  /**
+   * Pure: the section as Prometheus metrics (`hactl metrics-server`). Every family it can
+   * export, even without samples (null data: not configured, or the server did not answer).
+   */
+  metrics?(data: D | null | undefined, now: number): MetricFamily[];
 }
 
 /** The heavier parts, loaded on first use. */

@@ -4,6 +4,7 @@ import { listServices } from './client';
 import { renderServicesStatus } from './cli/render';
 import type { RedundancySection } from './desired';
 import type { ServiceView } from './model/types';
+import { redundancyMetrics } from './metrics';
 
 export const redundancyStatusSection: StatusSection<RedundancySection, ServiceView[] | null> = {
   key: 'services',
@@ -18,4 +19,5 @@ export const redundancyStatusSection: StatusSection<RedundancySection, ServiceVi
     }
   },
   render: renderServicesStatus,
+  metrics: redundancyMetrics,
 };

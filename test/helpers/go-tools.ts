@@ -1,6 +1,6 @@
 // Real tools the tests compare against, built once with `go install` from the Go module proxy
 // (the only network use) into the same cache as the Temporal CLI, never downloaded as binaries:
-// restic (retention) and Alertmanager with amtool (notifications).
+// restic (retention), Alertmanager with amtool (notifications) and promtool (metrics).
 import { spawnSync } from 'node:child_process';
 import {
   cpSync,
@@ -64,6 +64,14 @@ export const ALERTMANAGER: GoTool = {
     },
     ldflags: '-X github.com/prometheus/common/version.Version=0.35.0',
   },
+};
+
+export const PROMTOOL: GoTool = {
+  name: 'promtool',
+  version: 'v0.316.0',
+  modules: ['github.com/prometheus/prometheus/cmd/promtool'],
+  env: 'PROMTOOL_DIR',
+  why: 'the metrics tests check our exposition, alert rules and their unit tests with promtool',
 };
 
 function makeWritable(dir: string): void {

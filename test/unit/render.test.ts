@@ -1,4 +1,5 @@
 // What hactl prints: the formatting module and every pure render function, table-driven.
+// Over 400 lines on purpose: every render function of hactl, one table each, side by side.
 import { formatAge, formatBytes, formatPercent, formatRate, formatSeconds } from '../../src/core/format';
 import {
   renderBackupResult,
@@ -226,6 +227,7 @@ describe('status, hosts and apply output', () => {
           newest: { id: 'i1', createdAt: 't', files: 1, bytesOut: 1, verified: true },
           recoveryPointSeconds: 3600,
           lastFailure: { at: 't2', workflowId: 'w' },
+          lastRun: { status: 'FAILED', startedAt: 't1', closedAt: 't2' },
           nextRunAt: 'n',
           running: true,
         },

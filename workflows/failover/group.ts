@@ -23,7 +23,7 @@ import { hostTaskQueue } from '../../src/core/names';
 import { WATCH_HEARTBEAT_TIMEOUT_MS } from '../../src/core/probe';
 import { SA_KEYS } from '../../src/core/search-attributes';
 import { assess, candidates, nodeView } from '../../src/failover/model/decide';
-import { actionTimeoutMs } from '../../src/failover/model/types';
+import { actionTimeoutMs, changedPrimary, countPrimaryChanges } from '../../src/failover/model/types';
 import { FAILOVER_FAILURES } from '../../src/failover/model/failures';
 import { checkForce, checkPause, checkSwitchover } from '../../src/failover/model/requests';
 import type { ForceRequest, PauseRequest, SwitchoverRequest } from '../../src/failover/model/requests';
@@ -36,6 +36,7 @@ import type {
   NodeSpec,
   NodeView,
   Observation,
+  PrimaryChanges,
 } from '../../src/failover/model/types';
 import type { FailoverActivities } from '../../activities/failover';
 import { onReconfigure } from '../shared/controller';
@@ -60,6 +61,11 @@ export interface FailoverState {
   /** Times of automatic failovers (cooldown, maxFailovers). */
   failovers: number[];
   history: FailoverEvent[];
+  /**
+   * Changes of primary by kind, kept apart from the history (which keeps its last events only).
+   * Absent in the state of older releases: counted from their history on the first change.
+   */
+  primaryChanges?: PrimaryChanges;
   explain: string;
   /** A failover that needs a person (a fence or a promotion failed), and why. */
   waiting: string | null;
@@ -167,6 +173,10 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
   };
   const record = (e: Omit<FailoverEvent, 'at'>): FailoverEvent => {
     const ev = { at: iso(Date.now()), ...e };
+    if (changedPrimary(ev)) {
+      state.primaryChanges ??= countPrimaryChanges(state.history);
+      state.primaryChanges[ev.kind as keyof PrimaryChanges]++;
+    }
     state.history.push(ev);
     if (state.history.length > MAX_HISTORY) state.history.splice(0, state.history.length - MAX_HISTORY);
     log.info(`${spec.name}: ${e.kind}: ${e.reason}`);
@@ -593,6 +603,8 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
     lastEvent: state.history.at(-1) ?? null,
     explain: state.explain,
     pendingSwitchover: state.pendingSwitchover,
+    primaryChanges: state.primaryChanges ?? countPrimaryChanges(state.history),
+    lastPrimaryChange: [...state.history].reverse().find(changedPrimary) ?? null,
   }));
   setHandler(failoverHistoryQuery, () => state.history);
   onReconfigure<FailoverInput>((next) => {

@@ -139,4 +139,27 @@ export interface GroupView {
   /** Why the last decision was made, or why no failover happens now. */
   explain: string;
   pendingSwitchover: { to: string; at: string; by: string } | null;
+  /**
+   * Changes of primary since the group's controller started, by kind (absent from controllers
+   * of older releases until they run again).
+   */
+  primaryChanges?: PrimaryChanges;
+  /** The latest change of primary (failover, switchover or forced), with its timings. */
+  lastPrimaryChange?: FailoverEvent | null;
+}
+
+/** What changed the primary: an automatic failover, a planned switchover, a forced failover. */
+export const PRIMARY_CHANGE_KINDS = ['failover', 'switchover', 'forced'] as const;
+export type PrimaryChanges = Record<(typeof PRIMARY_CHANGE_KINDS)[number], number>;
+
+/** True for an event that moved the primary to another node. */
+export function changedPrimary(e: FailoverEvent): boolean {
+  return (PRIMARY_CHANGE_KINDS as readonly string[]).includes(e.kind) && e.to !== null;
+}
+
+/** The changes of primary in a history, by kind. */
+export function countPrimaryChanges(history: readonly FailoverEvent[]): PrimaryChanges {
+  const out: PrimaryChanges = { failover: 0, switchover: 0, forced: 0 };
+  for (const e of history) if (changedPrimary(e)) out[e.kind as keyof PrimaryChanges]++;
+  return out;
 }

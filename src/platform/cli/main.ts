@@ -47,6 +47,11 @@ export const PLATFORM_COMMANDS: readonly CommandStub[] = [
     load: () => import('./commands/audit'),
   },
   {
+    name: 'metrics-server',
+    summary: 'serve the state of what we run (backups, failover, alerts, services, DR) as Prometheus metrics',
+    load: () => import('./commands/metrics-server'),
+  },
+  {
     name: 'codec-server',
     summary: 'serve /encode and /decode so that the Web UI and the temporal CLI show encrypted payloads',
     load: () => import('./commands/codec-server'),

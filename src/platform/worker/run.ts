@@ -6,7 +6,7 @@
 // activities are those of every capability in the registry.
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { LogLevel, WorkerOptions } from '@temporalio/worker';
-import { BadInput } from '../../core/errors';
+import { BadInput, OperationFailed } from '../../core/errors';
 import { hostTaskQueue, NAME_PATTERN, SHARED_TASK_QUEUE } from '../../core/names';
 import { CAPABILITIES } from '../../registry';
 import type { ConnectionFlags, ConnectionSettings } from '../temporal/connection';
@@ -26,6 +26,11 @@ export interface RunWorkerOptions extends ConnectionFlags {
   /** In-flight activities get this long to finish on SIGTERM/SIGINT. */
   shutdownGraceMs?: number;
   logLevel?: LogLevel;
+  /**
+   * HOST:PORT where the SDK serves its runtime metrics (task slots, polls, latencies, ...) in the
+   * Prometheus format on /metrics; absent: none.
+   */
+  metricsAddress?: string;
   /** Called once both workers poll. */
   onReady?: (info: { host: string; identity: string; queues: string[]; workflows: boolean }) => void;
 }
@@ -97,20 +102,50 @@ function quietLogger(level: LogLevel): DefaultLogger {
   });
 }
 
-let runtimeInstalled = false;
+/** The SDK runtime (one per process) with its Prometheus exporter when asked for. */
+let runtimeInstalled: { metricsAddress: string | undefined } | null = null;
+
+/**
+ * The SDK's Prometheus exporter, named by Prometheus conventions: counters end in _total,
+ * durations are histograms in seconds with the unit in their names.
+ */
+export function prometheusTelemetry(bindAddress: string) {
+  return {
+    metrics: {
+      prometheus: { bindAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true },
+    },
+  };
+}
+
+function installRuntime(opts: RunWorkerOptions): void {
+  if (runtimeInstalled) {
+    if (runtimeInstalled.metricsAddress !== opts.metricsAddress)
+      throw new Error(
+        `the Temporal runtime of this process was installed with metrics at ${runtimeInstalled.metricsAddress ?? '(none)'}; it cannot change to ${opts.metricsAddress ?? '(none)'}`,
+      );
+    return;
+  }
+  try {
+    Runtime.install({
+      logger: quietLogger(opts.logLevel ?? 'WARN'),
+      workerHeartbeatInterval: WORKER_HEARTBEAT_INTERVAL_MS,
+      shutdownSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT'],
+      ...(opts.metricsAddress ? { telemetryOptions: prometheusTelemetry(opts.metricsAddress) } : {}),
+    });
+  } catch (err) {
+    if (!opts.metricsAddress) throw err;
+    throw new OperationFailed(
+      `cannot serve the worker metrics on ${opts.metricsAddress}: ${(err as Error).message}`,
+    );
+  }
+  runtimeInstalled = { metricsAddress: opts.metricsAddress };
+}
 
 export async function runWorker(opts: RunWorkerOptions): Promise<void> {
   if (!NAME_PATTERN.test(opts.host)) {
     throw new BadInput(`invalid host name "${opts.host}": use letters, digits, ".", "_" and "-"`);
   }
-  if (!runtimeInstalled) {
-    Runtime.install({
-      logger: quietLogger(opts.logLevel ?? 'WARN'),
-      workerHeartbeatInterval: WORKER_HEARTBEAT_INTERVAL_MS,
-      shutdownSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT'],
-    });
-    runtimeInstalled = true;
-  }
+  installRuntime(opts);
   const { connection, settings } = await connectNative(opts);
   const identity = workerIdentity(opts.host);
   const activities = buildActivities(opts.host);
