@@ -19,6 +19,7 @@ import { activitySample, backupUpdate } from '../../src/backup/cli/progress';
 import type { PendingActivity } from '../../src/platform/cli/progress-watch';
 import { drUpdate } from '../../src/dr/cli/progress';
 import type { PlanSpec, StepSpec } from '../../src/dr/model/types';
+import { refreshHeader } from '../../src/platform/cli/commands/status';
 import { runOf, stepOf } from '../helpers/dr';
 
 const MiB = 1024 * 1024;
@@ -419,5 +420,15 @@ describe('DR progress: the current step and what it waits for', () => {
       now,
     );
     expect(u.line).toBe('running (paused: hactl dr resume)  1/1 steps');
+  });
+});
+
+describe('status --watch', () => {
+  it('a terminal is cleared and redrawn; piped output gets a separator line', () => {
+    const at = new Date('2026-11-27T10:00:00.000Z');
+    expect(refreshHeader(true, at, 2000)).toBe(
+      '\x1b[H\x1b[2J\x1b[3J2026-11-27T10:00:00.000Z (every 2s; Ctrl-C stops)\n\n',
+    );
+    expect(refreshHeader(false, at, 2000)).toBe('--- 2026-11-27T10:00:00.000Z (every 2s; Ctrl-C stops)\n');
   });
 });
