@@ -32,6 +32,8 @@ import { BACKUP_FAILURES } from '../../src/backup/model/failures';
 import { compileExcludes } from './glob';
 import type { ExcludeMatcher } from './glob';
 import { ParallelGzipWriter } from './pgzip';
+import { countSources } from './source-totals';
+import type { SourceTotals } from './source-totals';
 import { commandError, runCommand } from '../shared/command';
 import { fsyncDir, writeFileAtomic } from '../shared/fs';
 import { archiveName, cleanLeftovers, PARTIAL_SUFFIX } from './store';
@@ -44,6 +46,9 @@ export interface ArchiveProgress {
   bytesIn: number;
   bytesOut: number;
   current: string;
+  /** What the whole archive will hold, once the commands have run (see source-totals.ts). */
+  filesTotal?: number;
+  bytesTotal?: number;
 }
 
 export interface ArchiveOptions {
@@ -134,6 +139,10 @@ class Packer {
   private readonly buf = Buffer.allocUnsafe(READ_BLOCK);
   private lastProgress = 0;
   private current = '';
+  /** The sources' totals, counted before the walk (null: too many to count cheaply). */
+  totals: SourceTotals | null = null;
+  private commandFiles = 0;
+  private commandBytes = 0;
 
   constructor(
     private readonly gz: ParallelGzipWriter,
@@ -144,12 +153,17 @@ class Packer {
     const now = Date.now();
     if (!force && now - this.lastProgress < (this.opts.progressEveryMs ?? 1000)) return;
     this.lastProgress = now;
+    const t = this.totals;
     this.opts.onProgress?.({
       phase,
       files: this.files,
       bytesIn: this.bytesIn,
       bytesOut: this.gz.bytesOut,
       current: this.current,
+      // A command's output is only known once it has run: totals from the files phase on.
+      ...(t && phase !== 'commands'
+        ? { filesTotal: t.files + this.commandFiles, bytesTotal: t.bytes + this.commandBytes }
+        : {}),
     });
     if (this.opts.signal?.aborted)
       throw this.opts.signal.reason instanceof Error ? this.opts.signal.reason : new Error('cancelled');
@@ -361,6 +375,8 @@ class Packer {
     }
     const fd = openSync(spool, 'r');
     const st = fstatSync(fd);
+    this.commandFiles++;
+    this.commandBytes += st.size;
     // Stored with the time of the run and private permissions: dumps often hold secrets.
     await this.file(
       spool,
@@ -423,6 +439,7 @@ export async function createArchive(opts: ArchiveOptions): Promise<ArchiveResult
   const packer = new Packer(gz, opts);
   let ok = false;
   try {
+    packer.totals = countSources(spec.sources);
     if (spec.commands.length) {
       await packer.dir(`${COMMANDS_DIR}/`, null, Math.floor(Date.parse(opts.createdAt) / 1000));
       for (const cmd of spec.commands) {

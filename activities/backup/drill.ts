@@ -59,7 +59,8 @@ export async function drillRestore(
         checksum: { want: m, after: 'the drill failed' },
         allowExternalSymlinks: true,
         owners: process.getuid?.() === 0,
-        onProgress: (b) => deps.onProgress?.('extract', b),
+        onProgress: (b, files) =>
+          deps.onProgress?.('extract', b, { files, filesTotal: m.files, bytesTotal: m.bytesIn }),
         ...(deps.signal ? { signal: deps.signal } : {}),
       });
     } catch (err) {

@@ -30,7 +30,8 @@ export interface ExtractOptions {
   allowExternalSymlinks?: boolean;
   /** Restore owners (only meaningful as root). */
   owners?: boolean;
-  onProgress?: (bytesOut: number) => void;
+  /** Restored bytes and files so far. */
+  onProgress?: (bytesOut: number, files: number) => void;
   /** Extraction stops at the next chunk once this is aborted (a cancelled activity). */
   signal?: AbortSignal;
   /** At most this many restored bytes per second. */
@@ -283,7 +284,7 @@ export async function extractArchive(opts: ExtractOptions): Promise<ExtractResul
       // A few members a message: each message costs the same whatever it holds.
       if (session.queuedBytes >= FLUSH_BYTES) session.flush();
       await session.drain(maxBatches);
-      opts.onProgress?.(result.bytes);
+      opts.onProgress?.(result.bytes, result.files);
     };
     const read = { ...(opts.maxBytesPerSec ? { maxBytesPerSec: opts.maxBytesPerSec } : {}) };
     const onCompressed = archiveHash ? (c: Buffer) => void archiveHash.update(c) : undefined;

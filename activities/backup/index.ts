@@ -77,7 +77,7 @@ export function createBackupActivities(deps: BackupActivityDeps) {
     return {
       host: deps.host,
       stateDir,
-      onProgress: (what, bytes) => heartbeat({ what, bytes }),
+      onProgress: (what, bytes, more) => heartbeat({ what, bytes, ...more }),
       log: activityLog,
       ...(signal ? { signal } : {}),
     };
@@ -154,7 +154,7 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       const file = path.join(input.spec.destination, input.staged ?? archiveName(input.id));
       await withHeartbeats(() =>
         checkArchiveChecksum(file, { ...input }, 'read back right after writing it', (b) =>
-          heartbeat({ verified: b }),
+          heartbeat({ verified: b, total: input.archiveBytes }),
         ),
       );
       return { ok: true };
@@ -286,10 +286,11 @@ export function createBackupActivities(deps: BackupActivityDeps) {
       const reports: VerifyReport[] = [];
       await withHeartbeats(async () => {
         for (const id of ids) {
-          heartbeat({ verifying: id, done: reports.length });
+          const at = { verifying: id, done: reports.length, of: ids.length };
+          heartbeat(at);
           reports.push(
-            await verifyOne(input.destination, input.set, id, input.deep, (b) =>
-              heartbeat({ verifying: id, bytes: b }),
+            await verifyOne(input.destination, input.set, id, input.deep, (b, total) =>
+              heartbeat({ ...at, bytes: b, bytesTotal: total }),
             ),
           );
         }

@@ -43,7 +43,8 @@ export interface RestoreDeps {
   stateDir: string;
   owner?: Owner;
   isRunning?: OwnerCheck;
-  onProgress?: (what: string, bytes: number) => void;
+  /** Progress of a step; `more` holds files and the totals when they are known. */
+  onProgress?: (what: string, bytes: number, more?: Record<string, number>) => void;
   /** Aborted when the activity is cancelled (or its run ended): extraction stops there. */
   signal?: AbortSignal;
   mountinfo?: string;
@@ -201,7 +202,12 @@ export async function extractForRestore(req: RestoreRequest, deps: RestoreDeps):
         checksum: { want: m, after: `nothing was written to ${t.real}` },
         allowExternalSymlinks: req.allowExternalSymlinks,
         owners: process.getuid?.() === 0,
-        onProgress: (b) => deps.onProgress?.('extract', b),
+        // The manifest's totals hold for a whole backup, not for one source of an in-place restore.
+        onProgress: (b, files) =>
+          deps.onProgress?.('extract', b, {
+            files,
+            ...(req.subtree === undefined ? { filesTotal: m.files, bytesTotal: m.bytesIn } : {}),
+          }),
         ...(deps.signal ? { signal: deps.signal } : {}),
         ...(req.maxBytesPerSec ? { maxBytesPerSec: req.maxBytesPerSec } : {}),
         ...(req.subtree !== undefined ? { subtree: req.subtree } : {}),

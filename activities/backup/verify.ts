@@ -51,7 +51,8 @@ export async function verifyOne(
   set: string,
   id: string,
   deep: boolean,
-  onProgress?: (b: number) => void,
+  /** Bytes read so far (decompressed when deep), and how many there are. */
+  onProgress?: (b: number, total: number) => void,
 ): Promise<VerifyReport> {
   let m: Manifest;
   try {
@@ -74,7 +75,7 @@ export async function verifyOne(
         archive,
         manifest: m,
         checksum: { want: m, after: 'nothing was written' },
-        ...(onProgress ? { onProgress } : {}),
+        ...(onProgress ? { onProgress: (b: number) => onProgress(b, m.bytesIn) } : {}),
       });
       return {
         id,
@@ -84,7 +85,12 @@ export async function verifyOne(
         files: r.files,
       };
     }
-    await checkArchiveChecksum(archive, m, 'nothing was written', onProgress);
+    await checkArchiveChecksum(
+      archive,
+      m,
+      'nothing was written',
+      onProgress && ((b) => onProgress(b, m.archiveBytes)),
+    );
     return { id, status: 'ok', detail: 'checksum ok', bytes: m.archiveBytes, files: m.files };
   } catch (err) {
     const failure = extractionFailure(err, archiveName(id)) as ApplicationFailure;

@@ -54,6 +54,7 @@ export function createDrHostActivities(deps: HostActivityDeps) {
           host: deps.host,
           env: deps.env,
           signal: cancellationSignal(),
+          where: input.where,
         }),
       );
     },

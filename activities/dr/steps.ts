@@ -248,7 +248,7 @@ export async function serviceStep(
 export async function waitProbes(
   probes: readonly ProbeSpec[],
   until: boolean,
-  ctx: { host: string; env: NodeJS.ProcessEnv; signal?: AbortSignal },
+  ctx: { host: string; env: NodeJS.ProcessEnv; signal?: AbortSignal; where?: string },
 ): Promise<StepOutcome> {
   const started = Date.now();
   for (;;) {
@@ -258,7 +258,8 @@ export async function waitProbes(
         detail: `${probes.map(probeName).join(', ')} passed on ${ctx.host}${until ? ` after ${age(Date.now() - started)}` : ''}`,
       };
     if (!until) throw stepFailed(`on ${ctx.host}: ${o.detail}`);
-    heartbeat({ last: o.detail });
+    // `where` names the step: hactl dr run --wait shows what each waiting step last saw.
+    heartbeat({ last: o.detail, ...(ctx.where ? { where: ctx.where } : {}) });
     if (ctx.signal?.aborted) throw stepFailed(`waiting stopped: ${o.detail}`);
     await pause(probes[0]?.intervalMs ?? 1000, ctx.signal);
   }

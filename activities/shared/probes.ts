@@ -4,7 +4,10 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import type { ProbeSpec } from '../../src/core/probe';
+import { probeName } from '../../src/core/probe';
 import { resolveRefs, runCommand } from './command';
+
+export { probeName };
 
 export interface ProbeContext {
   host: string;
@@ -20,15 +23,6 @@ export interface ProbeOutcome {
 }
 
 const MAX_BODY = 64 * 1024;
-
-/** Describes a probe for messages, without resolving secrets. */
-export function probeName(p: ProbeSpec): string {
-  return p.type === 'http'
-    ? `http ${p.url}`
-    : p.type === 'tcp'
-      ? `tcp ${p.address}`
-      : `command ${p.command.argv[0]}`;
-}
 
 function httpProbe(p: Extract<ProbeSpec, { type: 'http' }>, ctx: ProbeContext): Promise<ProbeOutcome> {
   const url = resolveRefs(p.url, ctx.env, ctx.host, 'probe url');

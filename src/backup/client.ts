@@ -134,7 +134,16 @@ export async function verifyBackups(
   spec: BackupSetSpec,
   opts: { ids?: string[]; deep?: boolean } = {},
 ): Promise<VerifyReport[]> {
-  return client.workflow.execute<typeof backupVerifyWorkflow>(BACKUP_WORKFLOWS.backupVerify, {
+  return (await startVerifyBackups(client, spec, opts)).result();
+}
+
+/** Starts the verify of a set's backups; its handle's result is the reports. */
+export async function startVerifyBackups(
+  client: Client,
+  spec: BackupSetSpec,
+  opts: { ids?: string[]; deep?: boolean } = {},
+): Promise<WorkflowHandle<typeof backupVerifyWorkflow>> {
+  return client.workflow.start<typeof backupVerifyWorkflow>(BACKUP_WORKFLOWS.backupVerify, {
     workflowId: BACKUP_IDS.backupAdminWorkflow('verify', spec.set, Date.now()),
     taskQueue: SHARED_TASK_QUEUE,
     args: [

@@ -28,6 +28,15 @@ export type ProbeSpec =
   | ({ type: 'tcp'; /** host:port, may hold ${ENV} references. */ address: string } & ProbeTiming)
   | ({ type: 'command'; command: CommandSpec } & ProbeTiming);
 
+/** Describes a probe for messages, without resolving secrets. */
+export function probeName(p: ProbeSpec): string {
+  return p.type === 'http'
+    ? `http ${p.url}`
+    : p.type === 'tcp'
+      ? `tcp ${p.address}`
+      : `command ${p.command.argv[0]}`;
+}
+
 export interface ProbeCounter {
   /** null: not decided yet (an instance that is starting). */
   healthy: boolean | null;

@@ -4,7 +4,9 @@ import { BadInput, EXIT } from '../../core/errors';
 import { configOption, printJson, printLines, withClient } from '../../platform/cli/context';
 import { onHost, startAndMaybeWait, warnIfHostDown, workflowError } from '../../platform/cli/run';
 import { loadConfig } from '../../platform/registry-api';
-import { drillBackup, findSet, listBackups, pruneBackups, startBackup, verifyBackups } from '../client';
+import { drillBackup, findSet, listBackups, pruneBackups, startBackup, startVerifyBackups } from '../client';
+import { followProgress } from '../../platform/cli/progress-watch';
+import { backupFinal, backupProgress, verifyFinal } from './progress';
 import { renderBackupResult, renderDrill, renderListing, renderPrune, renderVerify } from './render';
 
 const setOf = (configFile: string, set: string) => findSet(loadConfig(configFile), set);
@@ -35,6 +37,10 @@ export function register(program: Command): Command {
           `backup of ${set}`,
           spec.host,
           renderBackupResult,
+          {
+            poll: backupProgress(client, handle.workflowId, spec.host, handle.firstExecutionRunId),
+            final: backupFinal,
+          },
         );
       });
     });
@@ -77,9 +83,17 @@ export function register(program: Command): Command {
         if (id && opts.all) throw new BadInput('give a backup ID or --all, not both');
         const { spec } = setOf(opts.config, set);
         await withClient(cmd, async (client) => {
-          const reports = await onHost(client, spec.host, `verify of ${set}`, () =>
-            verifyBackups(client, spec, { ...(id ? { ids: [id] } : {}), deep: !opts.quick }),
-          );
+          const reports = await onHost(client, spec.host, `verify of ${set}`, async () => {
+            const h = await startVerifyBackups(client, spec, {
+              ...(id ? { ids: [id] } : {}),
+              deep: !opts.quick,
+            });
+            return followProgress(h.result(), {
+              json: !!opts.json,
+              poll: backupProgress(client, h.workflowId, spec.host, h.firstExecutionRunId),
+              final: verifyFinal,
+            });
+          });
           if (opts.json) printJson(reports);
           else printLines(renderVerify(reports, set));
           if (reports.some((r) => r.status !== 'ok')) process.exitCode = EXIT.failure;

@@ -8,6 +8,7 @@ import { onHost, startAndMaybeWait } from '../../platform/cli/run';
 import { loadConfig } from '../../platform/registry-api';
 import { findSet, restoreProtection, startRestore, startRestoreInPlace } from '../client';
 import { restoreTargetError } from '../model/types';
+import { backupProgress, restoreFinal, restoreInPlaceFinal } from './progress';
 import { renderRestoreInPlaceResult, renderRestoreResult } from './render';
 
 interface RestoreFlags {
@@ -107,6 +108,10 @@ export function register(program: Command): Command {
             `in-place restore of ${set} backup ${r.backup.id}`,
             host,
             renderRestoreInPlaceResult,
+            {
+              poll: backupProgress(client, r.handle.workflowId, host, r.handle.firstExecutionRunId),
+              final: restoreInPlaceFinal,
+            },
           );
           return;
         }
@@ -133,6 +138,10 @@ export function register(program: Command): Command {
           `restore of ${set} backup ${backup.id}`,
           host,
           renderRestoreResult,
+          {
+            poll: backupProgress(client, handle.workflowId, host, handle.firstExecutionRunId),
+            final: restoreFinal,
+          },
         );
       });
     });

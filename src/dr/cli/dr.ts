@@ -5,7 +5,9 @@ import { parseTime } from '../../core/time';
 import { configOption, printJson, printLines, withClient } from '../../platform/cli/context';
 import { whoAmI } from '../../platform/cli/who';
 import { loadConfig } from '../../platform/registry-api';
-import { decide, listRuns, runReport, runState, startRun } from '../client';
+import { followProgress } from '../../platform/cli/progress-watch';
+import { decide, findPlan, listRuns, runReport, runState, startRun } from '../client';
+import { drProgress } from './progress';
 import type { DrConfig } from '../desired';
 import { renderReportMarkdown } from '../model/report';
 import type { RunReport } from '../model/report';
@@ -77,7 +79,11 @@ export function register(program: Command): Command {
           console.error(
             `started ${h.workflowId}; waiting (hactl dr status ${h.workflowId} in another terminal)`,
           );
-          const r = await h.result();
+          const r = await followProgress(h.result(), {
+            json: !!opts.json,
+            poll: drProgress(client, h.workflowId, findPlan(cfg, plan)),
+            final: (x) => `${h.workflowId} ${x.outcome}`,
+          });
           printReport(r, opts);
           if (r.outcome !== 'completed') throw new OperationFailed(`${h.workflowId} ended ${r.outcome}`);
         });

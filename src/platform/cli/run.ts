@@ -7,6 +7,8 @@ import { BadInput, innermostCause, OperationFailed } from '../../core/errors';
 import { listLiveHosts } from '../hosts';
 import { BAD_INPUT_FAILURES, NON_RETRYABLE_FAILURES } from '../registry-api';
 import { printJson, printLines } from './context';
+import { followProgress } from './progress-watch';
+import type { FollowOptions } from './progress-watch';
 
 /** The innermost failure's message; a host that never picked the work up is named. */
 export function failureMessage(err: unknown, host?: string): string {
@@ -65,13 +67,17 @@ export interface StartedWork<R> {
   extra?: Record<string, unknown>;
 }
 
-/** start -> (print what started) | (--wait -> result -> render or --json). */
+/** How --wait shows progress on stderr meanwhile (see progress-watch.ts). */
+export type WaitProgress<R> = Pick<FollowOptions<R>, 'poll' | 'final'>;
+
+/** start -> (print what started) | (--wait -> result, with progress on stderr -> render or --json). */
 export async function startAndMaybeWait<R>(
   opts: { wait?: boolean; json?: boolean },
   work: StartedWork<R>,
   what: string,
   host: string,
   render: (result: R) => string[],
+  progress?: WaitProgress<R>,
 ): Promise<void> {
   const { handle } = work;
   if (!opts.wait) {
@@ -82,7 +88,9 @@ export async function startAndMaybeWait<R>(
   }
   let result: R;
   try {
-    result = await handle.result();
+    result = progress
+      ? await followProgress(handle.result(), { ...progress, json: !!opts.json })
+      : await handle.result();
   } catch (err) {
     throw workflowError(err, what, host);
   }

@@ -1,11 +1,38 @@
-// `hactl status`: every capability's section and the schedules, from the server.
+// `hactl status`: every capability's section and the schedules, from the server. With --watch
+// it refreshes every --interval until Ctrl-C (exit 0): on a terminal the screen is redrawn, when
+// piped each refresh is a new block after a timestamp line.
 import type { Command } from 'commander';
+import { parseDuration } from '../../../core/duration';
 import { ConfigError } from '../../config/issues';
 import { DEFAULT_CONFIG_PATH } from '../../config/load';
 import type { HaConfig } from '../../registry-api';
 import { collectStatus, loadConfig, statusSections } from '../../registry-api';
 import { renderStatus } from '../../status';
-import { printJson, printLines, withClient } from '../context';
+import { parsed, printJson, printLines, withClient } from '../context';
+import { outputMode } from '../progress';
+
+/** Home, clear screen (and scrollback): the next block is drawn from the top. */
+export const CLEAR_SCREEN = '\x1b[H\x1b[2J\x1b[3J';
+
+/** What goes before each refresh: the screen cleared (live) or a separator line (plain). */
+export function refreshHeader(live: boolean, at: Date, everyMs: number): string {
+  const when = `${at.toISOString()} (every ${everyMs / 1000}s; Ctrl-C stops)`;
+  return live ? `${CLEAR_SCREEN}${when}\n\n` : `--- ${when}\n`;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 export function register(program: Command): Command {
   return program
@@ -15,19 +42,74 @@ export function register(program: Command): Command {
     )
     .option('--config <file>', 'config file (hosts, sets and schedules to show)', DEFAULT_CONFIG_PATH)
     .option('--json', 'print the full report as JSON')
-    .action(async (opts: { config: string; json?: boolean }, cmd: Command) => {
-      let cfg: HaConfig | undefined;
-      try {
-        cfg = loadConfig(opts.config);
-      } catch (err) {
-        // Status still works without a readable config: it shows what runs on the server.
-        if (!(err instanceof ConfigError)) throw err;
-        if (opts.config !== DEFAULT_CONFIG_PATH) throw err;
-      }
-      await withClient(cmd, async (client) => {
-        const report = await collectStatus(client, cfg);
-        if (opts.json) return printJson(report);
-        printLines(renderStatus(report, statusSections()));
-      });
-    });
+    .option(
+      '--watch',
+      'refresh until Ctrl-C: redraws the screen on a terminal, a new block otherwise (with --json: one report a line)',
+    )
+    .option(
+      '--interval <duration>',
+      'with --watch: time between refreshes, e.g. 2s (the default), 1m',
+      parsed((v) => {
+        const r = parseDuration(v);
+        if ('error' in r) return r;
+        return r.ms >= 200 ? r.ms : { error: 'must be at least 200ms' };
+      }, '--interval'),
+    )
+    .action(
+      async (opts: { config: string; json?: boolean; watch?: boolean; interval?: number }, cmd: Command) => {
+        let cfg: HaConfig | undefined;
+        try {
+          cfg = loadConfig(opts.config);
+        } catch (err) {
+          // Status still works without a readable config: it shows what runs on the server.
+          if (!(err instanceof ConfigError)) throw err;
+          if (opts.config !== DEFAULT_CONFIG_PATH) throw err;
+        }
+        await withClient(cmd, async (client) => {
+          if (!opts.watch) {
+            const report = await collectStatus(client, cfg);
+            if (opts.json) return printJson(report);
+            return printLines(renderStatus(report, statusSections()));
+          }
+          const everyMs = opts.interval ?? 2000;
+          const live = outputMode({
+            isTTY: !!process.stdout.isTTY,
+            json: !!opts.json,
+            env: process.env,
+          }).live;
+          // Ctrl-C ends the watch, not the process: the connection is closed and the exit code is 0.
+          const stop = new AbortController();
+          const onSignal = (): void => stop.abort();
+          process.on('SIGINT', onSignal);
+          process.on('SIGTERM', onSignal);
+          const stopped = new Promise<null>((resolve) =>
+            stop.signal.addEventListener('abort', () => resolve(null), { once: true }),
+          );
+          try {
+            while (!stop.signal.aborted) {
+              const report = collectStatus(client, cfg).then(
+                (r) => ({ r }),
+                (err: Error) => ({ err }),
+              );
+              // A refresh in flight when Ctrl-C comes is not waited for.
+              const got = await Promise.race([report, stopped]);
+              if (!got) break;
+              if (opts.json) {
+                // One report per line (NDJSON): what a program reading the stream wants.
+                if ('r' in got) process.stdout.write(`${JSON.stringify(got.r)}\n`);
+              } else {
+                process.stdout.write(refreshHeader(live, new Date(), everyMs));
+                if ('r' in got) printLines(renderStatus(got.r, statusSections()));
+              }
+              // The server may be back at the next refresh: say what failed and go on.
+              if ('err' in got) console.error(`error: ${got.err.message} (retrying in ${everyMs / 1000}s)`);
+              await pause(everyMs, stop.signal);
+            }
+          } finally {
+            process.off('SIGINT', onSignal);
+            process.off('SIGTERM', onSignal);
+          }
+        });
+      },
+    );
 }
