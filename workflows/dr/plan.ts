@@ -102,6 +102,27 @@ export async function drPlanWorkflow(input: DrRunInput): Promise<RunReport> {
     view.log.push({ at: now(), text });
     if (view.log.length > MAX_LOG) view.log.splice(0, view.log.length - MAX_LOG);
   };
+  /** The two ways to send a decision about a step: hactl, or the stock temporal CLI. */
+  const howTo = (name: string, verb: string): [string, string] => [
+    `hactl dr ${verb} ${info.workflowId} ${name} --as <you>`,
+    `temporal workflow signal --workflow-id ${info.workflowId} --name ${verb} --input '{"step":"${name}","by":"<you>"}'`,
+  ];
+  /** For whoever looks at the run in the Web UI: which step waits for people, and the commands. */
+  const waitingLines = (): string[] =>
+    view.endedAt
+      ? []
+      : view.steps
+          .filter((s) => s.state === 'awaiting-approval')
+          .flatMap((s) => [
+            '',
+            s.asking
+              ? `**${s.name} failed and waits for retry, skip or abort:** ${s.detail.slice(0, 200)}`
+              : `**${s.name} awaits approval** (${s.approval ? `${s.approval.approvedBy.length} of ${s.approval.needed} from ${s.approval.allowed.join(', ')}` : '-'})${s.approval?.question ? `: ${s.approval.question.slice(0, 200)}` : ''}`,
+            '',
+            ...(s.asking ? ['retry', 'skip', 'abort'] : ['approve', 'reject']).flatMap((v) =>
+              howTo(s.name, v).map((c) => `- \`${c}\``),
+            ),
+          ]);
   const showState = (): void => {
     const active = view.steps.filter((s) =>
       ['executing', 'waiting', 'awaiting-approval', 'compensating'].includes(s.state),
@@ -117,7 +138,10 @@ export async function drPlanWorkflow(input: DrRunInput): Promise<RunReport> {
     setCurrentDetails(
       [
         `**${input.drill ? 'DR drill' : 'DR run'} of ${plan.name}** — ${view.phase}${view.paused ? ' (paused)' : ''}`,
+        // A blank line before each list: the Web UI's Markdown runs a list on into the line above.
+        '',
         ...view.steps.map((s) => `- ${s.name}: ${s.state}${s.detail ? ` — ${s.detail.slice(0, 120)}` : ''}`),
+        ...waitingLines(),
       ].join('\n'),
     );
   };
@@ -148,12 +172,7 @@ export async function drPlanWorkflow(input: DrRunInput): Promise<RunReport> {
     );
   };
   const answerHow = (name: string, verbs: readonly string[]): string =>
-    verbs
-      .map(
-        (v) =>
-          `hactl dr ${v} ${info.workflowId} ${name} --as <you> | temporal workflow signal --workflow-id ${info.workflowId} --name ${v} --input '{"step":"${name}","by":"<you>"}'`,
-      )
-      .join('\n');
+    verbs.map((v) => howTo(name, v).join(' | ')).join('\n');
 
   // ---- activities ----
   const host = (h: string, timeoutMs: number) =>
