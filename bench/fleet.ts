@@ -159,7 +159,7 @@ async function until(
     if (await pred().catch((err: unknown) => ((last = err), false))) return;
     if (Date.now() > end)
       throw new Error(
-        `timed out waiting for ${typeof what === 'string' ? what : what()}${last ? ` (${String(last)})` : ''}`,
+        `timed out waiting for ${typeof what === 'string' ? what : what()}${last ? ` (${last instanceof Error ? last.message : JSON.stringify(last)})` : ''}`,
       );
   }
 }
