@@ -151,16 +151,20 @@ async function runTests(config = 'jest.config.js', resultsName = 'test-results.j
     failed = Math.max(1, failed);
   }
   if (code !== 0 && failed === 0) failed = 1;
+  // Below the floor (or not measured), the run fails after the tests' own line.
+  let coverageOk = true;
   if (coverage) {
-    const { reportCoverage } = await import('./coverage.mjs');
+    const { reportCoverage, FLOOR_LINES } = await import('./coverage.mjs');
     try {
-      reportCoverage({ root, rawDir, jestJson: path.join(jestDir, 'coverage-final.json') });
+      coverageOk =
+        reportCoverage({ root, rawDir, jestJson: path.join(jestDir, 'coverage-final.json') }) >= FLOOR_LINES;
     } catch (err) {
       console.log(`coverage: not measured (${err.message})`);
+      coverageOk = false;
     }
   }
   console.log(`${passed} passed, ${failed} failed`);
-  return failed > 0 ? 1 : 0;
+  return failed > 0 || !coverageOk ? 1 : 0;
 }
 
 checkNode();
