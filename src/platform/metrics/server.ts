@@ -1,8 +1,7 @@
 // The HTTP endpoint of the state metrics: GET /metrics in the Prometheus text format. Nothing
 // else is served (/ says where to look); scrapes share one cached gathering (see state.ts).
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { BadInput, OperationFailed } from '../../core/errors';
+import { parseHostPort as parseListenFlag, listenHttp } from '../http-listen';
 import { CONTENT_TYPE } from './exposition';
 import type { StateExporter } from './state';
 
@@ -10,11 +9,7 @@ export const METRICS_PATH = '/metrics';
 
 /** HOST:PORT ([::1]:PORT for IPv6) of a flag; port 0 lets the system choose. */
 export function parseHostPort(text: string, flag: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(text.trim());
-  const port = Number(m?.[3]);
-  if (!m || port > 65535)
-    throw new BadInput(`${flag} ${text}: expected HOST:PORT, like 127.0.0.1:9465 or [::1]:9465`);
-  return { host: m[1] ?? m[2]!, port };
+  return parseListenFlag(text, flag, 9465);
 }
 
 export interface MetricsServer {
@@ -57,20 +52,9 @@ export async function startMetricsServer(opts: {
       },
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new OperationFailed(
-          `cannot listen on ${opts.listen}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : err.message}`,
-        ),
-      ),
-    );
-    server.listen({ host, port }, resolve);
-  });
-  const actual = (server.address() as AddressInfo).port;
-  const shown = host.includes(':') ? `[${host}]` : host;
+  const base = await listenHttp(server, opts.listen, host, port);
   return {
-    url: `http://${shown}:${actual}${METRICS_PATH}`,
+    url: `${base}${METRICS_PATH}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

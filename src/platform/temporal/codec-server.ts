@@ -10,10 +10,10 @@
 // authenticating proxy in front.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { BadInput, OperationFailed } from '../../core/errors';
+import { BadInput } from '../../core/errors';
 import { isBase64 } from './codec';
+import { listenHttp, parseHostPort } from '../http-listen';
 
 /** Where `temporal server start-dev` serves the Web UI; the UI is reached under either name. */
 export const DEFAULT_UI_ORIGINS: readonly string[] = ['http://127.0.0.1:8233', 'http://localhost:8233'];
@@ -40,11 +40,7 @@ export interface CodecServer {
 }
 
 export function parseListen(text: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(text.trim());
-  const port = Number(m?.[3]);
-  if (!m || port > 65535)
-    throw new BadInput(`--listen ${text}: expected HOST:PORT, like 127.0.0.1:8081 or [::1]:8081`);
-  return { host: m[1] ?? m[2]!, port };
+  return parseHostPort(text, '--listen', 8081);
 }
 
 /** An origin as browsers send it (`scheme://host[:port]`), or `*`. */
@@ -92,19 +88,9 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<CodecS
     log: opts.log ?? (() => undefined),
   };
   const server = http.createServer((req, res) => void serve(req, res, settings));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new OperationFailed(
-          `cannot listen on ${opts.listen}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : err.message}`,
-        ),
-      ),
-    );
-    server.listen({ host, port }, resolve);
-  });
-  const bound = (server.address() as AddressInfo).port;
+  const url = await listenHttp(server, opts.listen, host, port);
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
+    url,
     origins,
     close: () =>
       new Promise<void>((resolve, reject) => {
