@@ -17,6 +17,7 @@ import { HEALTH_IDS } from '../src/health/model/ids';
 import { ensureTemporalCli } from '../src/platform/temporal/cli-binary';
 import { freePort, startDevServer } from '../src/platform/temporal/dev-server';
 import { ensureWorkflowBundle } from '../src/platform/worker/bundle';
+import { workerProcessEnv } from '../src/platform/worker-process-env';
 import { startCluster } from '../test/helpers/cluster';
 import { freePorts } from '../test/helpers/service';
 import { fmt, median } from './util';
@@ -33,17 +34,20 @@ const SETS_PER_HOST = 20;
 const GROUPS = Math.min(20, Math.floor(HOSTS / 2));
 const SERVICES = HOSTS;
 const WORKFLOW_WORKERS = 2;
-const GOALS = { fanOutMs: 2000, hostRssMiB: 120, statusMs: 1000 };
+// The memory goal is 120 MB (10^6 bytes): every host worker's RSS, the largest included.
+const GOALS = { fanOutMs: 2000, hostRssMB: 120, statusMs: 1000 };
 
 export interface FleetRun {
   server: string;
   workers: { host: number; workflow: number };
   startMs: { host: number; workflow: number };
-  rssMiB: { hostMedian: number; hostMax: number; workflowMax: number };
+  rssMiB: { hostMedian: number; hostMax: number; workflowMax: number; hostPssMedian: number };
   applyMs: number;
   reapplyMs: number;
   reapplyOutput: string;
   objects: number;
+  /** Every set backed up once before status is timed: status then has a newest backup to show. */
+  backups: { ran: number; ms: number };
   fanOutMs: { trials: number[]; p50: number; max: number };
   history: { windowS: number; events: number; perHour: number; byKind: Record<string, number> };
   statusMs: { runs: number[]; median: number; bytes: number };
@@ -62,6 +66,14 @@ function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
+
+/** Proportional set size: shared pages (Node, the SDK's native library) split among sharers. */
+function pssMiB(pid: number): number {
+  const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+const MB_PER_MIB = 1.048576;
 
 /** A daily cron twelve hours away, so that no backup fires during the run. */
 function quietCron(): string {
@@ -265,14 +277,33 @@ async function historyGrowth(client: Client, windowS: number): Promise<FleetRun[
   };
 }
 
+/** Each set's schedule triggered once; until every run has completed (or ten minutes). */
+async function backUpEverySet(client: Client): Promise<{ ran: number; ms: number }> {
+  const t0 = performance.now();
+  const sets = Array.from({ length: HOSTS * SETS_PER_HOST }, (_, k) => {
+    const [i, j] = [Math.floor(k / SETS_PER_HOST), k % SETS_PER_HOST];
+    return `b-${String(i + 1).padStart(2, '0')}-${String(j + 1).padStart(2, '0')}`;
+  });
+  for (let k = 0; k < sets.length; k += 20)
+    await Promise.all(sets.slice(k, k + 20).map((s) => client.schedule.getHandle(`backup:${s}`).trigger()));
+  const done = async (): Promise<number> =>
+    (await client.workflow.count(`WorkflowType = 'backupWorkflow' AND ExecutionStatus = 'Completed'`)).count;
+  let ran = 0;
+  await until(async () => (ran = await done()) >= sets.length, 'every set backed up', 600_000).catch(
+    (err: Error) => console.error(`backups: ${ran} of ${sets.length} done: ${err.message}`),
+  );
+  return { ran, ms: performance.now() - t0 };
+}
+
 async function runFleet(server: string, address: string, dir: string): Promise<FleetRun> {
-  const env = {
+  // As deployed (Dockerfile, README): the worker's process environment.
+  const env = workerProcessEnv({
     ...process.env,
     TEMPORAL_ADDRESS: address,
     TEMPORAL_NAMESPACE: 'default',
     HA_STATE_DIR: path.join(dir, 'state'),
     HA_WORKFLOW_BUNDLE: await ensureWorkflowBundle(),
-  };
+  });
   const workers: Worker[] = [];
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
@@ -347,6 +378,7 @@ async function runFleet(server: string, address: string, dir: string): Promise<F
     // Re-applied once the fleet has settled (right after the first apply, the server is still
     // starting a thousand schedules' own workflows, and every read of one waits for that).
     const reapplied = hactl(env, ['apply', file]);
+    const backups = await backUpEverySet(client);
     const trials: number[] = [];
     for (let t = 0; t < 5; t++) {
       trials.push(await fanOut(client));
@@ -354,6 +386,7 @@ async function runFleet(server: string, address: string, dir: string): Promise<F
     }
     await wait(20_000); // idle: nothing to do but the periodic work
     const hostRss = hostWorkers.map((w) => rssMiB(w.child.pid!));
+    const hostPss = hostWorkers.map((w) => pssMiB(w.child.pid!));
     const wfRss = wfWorkers.map((w) => rssMiB(w.child.pid!));
     const history = await historyGrowth(client, Number(process.env.HA_BENCH_FLEET_WINDOW_S ?? 120));
     const statusRuns: number[] = [];
@@ -370,11 +403,17 @@ async function runFleet(server: string, address: string, dir: string): Promise<F
         host: median(hostWorkers.slice(0, 3).map((w) => w.startMs)),
         workflow: median(wfWorkers.map((w) => w.startMs)),
       },
-      rssMiB: { hostMedian: median(hostRss), hostMax: Math.max(...hostRss), workflowMax: Math.max(...wfRss) },
+      rssMiB: {
+        hostMedian: median(hostRss),
+        hostMax: Math.max(...hostRss),
+        workflowMax: Math.max(...wfRss),
+        hostPssMedian: median(hostPss),
+      },
       applyMs: applied.ms,
       reapplyMs: reapplied.ms,
       reapplyOutput: reapplied.out.trim().split('\n').at(-1) ?? '',
       objects: plan.created.length,
+      backups,
       fanOutMs: { trials, p50: median(trials), max: Math.max(...trials) },
       history,
       statusMs: { runs: statusRuns, median: median(statusRuns), bytes },
@@ -382,7 +421,7 @@ async function runFleet(server: string, address: string, dir: string): Promise<F
     };
     run.pass = {
       fanOut: run.fanOutMs.p50 <= GOALS.fanOutMs,
-      rss: run.rssMiB.hostMax <= GOALS.hostRssMiB,
+      rss: run.rssMiB.hostMax * MB_PER_MIB <= GOALS.hostRssMB,
       status: run.statusMs.median <= GOALS.statusMs,
     };
     return run;
@@ -465,7 +504,7 @@ function printRun(r: FleetRun): void {
     `    health fan-out, schedule fire -> last of ${HOSTS} monitors updated: p50 ${fmt(r.fanOutMs.p50, 0)} ms, max ${fmt(r.fanOutMs.max, 0)} ms over ${r.fanOutMs.trials.length} trials — goal <= ${GOALS.fanOutMs} ms: ${ok(r.pass.fanOut)}`,
   );
   console.log(
-    `    worker start (spawn -> polling): host ${fmt(r.startMs.host, 0)} ms, workflow ${fmt(r.startMs.workflow, 0)} ms; idle RSS: host workers median ${fmt(r.rssMiB.hostMedian, 0)} MiB, max ${fmt(r.rssMiB.hostMax, 0)} MiB — goal <= ${GOALS.hostRssMiB} MiB: ${ok(r.pass.rss)}; workflow workers max ${fmt(r.rssMiB.workflowMax, 0)} MiB`,
+    `    worker start (spawn -> polling): host ${fmt(r.startMs.host, 0)} ms, workflow ${fmt(r.startMs.workflow, 0)} ms; idle RSS: host workers median ${fmt(r.rssMiB.hostMedian, 0)} MiB, max ${fmt(r.rssMiB.hostMax, 0)} MiB = ${fmt(r.rssMiB.hostMax * MB_PER_MIB, 0)} MB — goal <= ${GOALS.hostRssMB} MB: ${ok(r.pass.rss)} (PSS median ${fmt(r.rssMiB.hostPssMedian, 0)} MiB); workflow workers max ${fmt(r.rssMiB.workflowMax, 0)} MiB`,
   );
   console.log(
     `    history while nothing changes: ${r.history.perHour} events/hour for the fleet (${r.history.events} in ${r.history.windowS} s): ${Object.entries(
@@ -474,6 +513,9 @@ function printRun(r: FleetRun): void {
       .sort((a, b) => b[1] - a[1])
       .map(([k, n]) => `${k} ${n}`)
       .join(', ')}`,
+  );
+  console.log(
+    `    every set backed up once (to give status a newest backup per set): ${r.backups.ran} runs in ${fmt(r.backups.ms / 1000, 0)} s`,
   );
   console.log(
     `    hactl status --json for the whole fleet: ${fmt(r.statusMs.median, 0)} ms median of ${r.statusMs.runs.length} (${Math.round(r.statusMs.bytes / 1024)} KiB) — goal <= ${GOALS.statusMs} ms: ${ok(r.pass.status)}`,

@@ -11,8 +11,9 @@ import { statusContext } from '../platform/status';
 import type { BaseConfig } from '../platform/config/load';
 import type { BackupSection } from './desired';
 import { backupMetrics } from './metrics';
-import { BACKUP_IDS, BACKUP_WORKFLOWS } from './model/ids';
-import type { BackupResult } from './model/types';
+import { BACKUP_IDS, BACKUP_MEMO, BACKUP_WORKFLOWS } from './model/ids';
+import type { BackupResult, BackupSummary } from './model/types';
+import { SA } from '../core/search-attributes';
 
 export interface BackupSetStatus {
   set: string;
@@ -41,24 +42,36 @@ function lastRunOf(w: Pick<WorkflowExecutionInfo, 'status' | 'startTime' | 'clos
   return { status: w.status.name, startedAt: w.startTime.toISOString(), closedAt: w.closeTime.toISOString() };
 }
 
-function newestOf(r: BackupResult): NonNullable<Newest> {
+function newestOf(r: BackupSummary): NonNullable<Newest> {
   return { id: r.id, createdAt: r.createdAt, files: r.files, bytesOut: r.bytesOut, verified: r.verified };
 }
 
-/**
- * The newest backup of a set and the last failure after it. Its runs share the workflow ID
- * backup:<set>: usually the latest run says it all (one describe, one result); only after a
- * failure, or while one runs, are the earlier runs listed.
- */
-async function newestBackup(
-  client: Client,
-  set: string,
-): Promise<{
+interface RunRef {
+  workflowId: string;
+  runId: string;
+  memo?: Record<string, unknown>;
+}
+
+/** A completed run's summary: from its memo (runs since the memo came), else its result. */
+async function summaryOf(client: Client, run: RunRef): Promise<NonNullable<Newest>> {
+  const memo = run.memo?.[BACKUP_MEMO.summary] as BackupSummary | undefined;
+  if (memo && typeof memo.id === 'string') return newestOf(memo);
+  return newestOf((await client.workflow.getHandle(run.workflowId, run.runId).result()) as BackupResult);
+}
+
+interface SetRuns {
   newest: Newest;
   lastFailure: BackupSetStatus['lastFailure'];
   lastRun: LastRun | null;
   running: boolean;
-}> {
+}
+
+/**
+ * The newest backup of one set and the last failure after it. Its runs share the workflow ID
+ * backup:<set>: usually the latest run says it all (one describe); only after a failure, or
+ * while one runs, are the earlier runs listed.
+ */
+async function newestBackup(client: Client, set: string): Promise<SetRuns> {
   let latest;
   try {
     latest = await client.workflow.getHandle(BACKUP_IDS.backupWorkflow(set)).describe();
@@ -68,14 +81,14 @@ async function newestBackup(
     throw err;
   }
   if (latest.status.name === 'COMPLETED') {
-    const r = (await client.workflow.getHandle(latest.workflowId, latest.runId).result()) as BackupResult;
-    return { newest: newestOf(r), lastFailure: null, lastRun: lastRunOf(latest), running: false };
+    const newest = await summaryOf(client, latest);
+    return { newest, lastFailure: null, lastRun: lastRunOf(latest), running: false };
   }
   let newest: Newest = null;
   let lastFailure: BackupSetStatus['lastFailure'] = null;
   let lastRun: LastRun | null = null;
   let running = false;
-  const query = `WorkflowType = '${BACKUP_WORKFLOWS.backup}' AND HaTarget = '${set}'`;
+  const query = `WorkflowType = '${BACKUP_WORKFLOWS.backup}' AND ${SA.target} = '${set}'`;
   let seen = 0;
   for await (const w of client.workflow.list({ query })) {
     if (++seen > 50) break;
@@ -85,8 +98,8 @@ async function newestBackup(
       w.status.name === 'COMPLETED' &&
       (!newest || (w.closeTime && w.closeTime.toISOString() > newest.createdAt))
     ) {
-      const r = (await client.workflow.getHandle(w.workflowId, w.runId).result()) as BackupResult;
-      if (!newest || r.createdAt > newest.createdAt) newest = newestOf(r);
+      const r = await summaryOf(client, w);
+      if (!newest || r.createdAt > newest.createdAt) newest = r;
     } else if ((w.status.name === 'FAILED' || w.status.name === 'TIMED_OUT') && w.closeTime) {
       if (!lastFailure || w.closeTime.toISOString() > lastFailure.at)
         lastFailure = { at: w.closeTime.toISOString(), workflowId: `${w.workflowId}/${w.runId}` };
@@ -96,19 +109,85 @@ async function newestBackup(
   return { newest, lastFailure, lastRun, running };
 }
 
+/** Runs of the whole fleet read in one listing before sets are read one by one. */
+const LISTING_CAP = 5_000;
+
+interface Listed {
+  running: boolean;
+  lastRun: LastRun | null;
+  lastFailure: BackupSetStatus['lastFailure'];
+  completed: RunRef | null;
+}
+
+/**
+ * What one listing of every backup run says of each set. The visibility stores list newest
+ * first (open runs, then by close time, latest first), so a set's first completed run is its
+ * newest and a failure seen before it came after it. The listing stops once every set has a
+ * completed run, at its end (`exhausted`: a set not in it never ran), or after LISTING_CAP runs.
+ */
+async function listAllRuns(
+  client: Client,
+  sets: ReadonlySet<string>,
+  cap: number,
+): Promise<{ listed: Map<string, Listed>; exhausted: boolean }> {
+  const listed = new Map<string, Listed>();
+  let settled = 0;
+  let read = 0;
+  const query = `WorkflowType = '${BACKUP_WORKFLOWS.backup}'`;
+  for await (const w of client.workflow.list({ query, pageSize: 1000 })) {
+    const set = w.searchAttributes?.[SA.target]?.[0];
+    if (typeof set === 'string' && sets.has(set)) {
+      let l = listed.get(set);
+      if (!l) listed.set(set, (l = { running: false, lastRun: null, lastFailure: null, completed: null }));
+      if (!l.completed) {
+        if (w.status.name === 'RUNNING') l.running = true;
+        else {
+          l.lastRun ??= lastRunOf(w);
+          if (w.status.name === 'COMPLETED') {
+            l.completed = { workflowId: w.workflowId, runId: w.runId, memo: w.memo ?? {} };
+            settled++;
+          } else if ((w.status.name === 'FAILED' || w.status.name === 'TIMED_OUT') && w.closeTime)
+            l.lastFailure ??= { at: w.closeTime.toISOString(), workflowId: `${w.workflowId}/${w.runId}` };
+        }
+      }
+    }
+    if (settled === sets.size || ++read >= cap) return { listed, exhausted: false };
+  }
+  return { listed, exhausted: true };
+}
+
+/**
+ * Every set of the config: from one listing of the fleet's backup runs (a thousand sets in a
+ * page or two); a set the listing leaves open (it was cut short before the set's newest
+ * completed run, or shows a run that may have just ended) is read by itself.
+ */
 export async function backupStatus(
   client: Client,
   config: BaseConfig & BackupSection,
   nowMs = Date.now(),
   ctx: StatusContext = statusContext(client),
+  /** Runs read in the one listing (tests make it small to reach the per-set reads). */
+  listingCap = LISTING_CAP,
 ): Promise<BackupSetStatus[]> {
-  const schedules = await ctx.scheduleStatus(
-    config.backups.map((b) => BACKUP_IDS.backupSchedule(b.spec.set)),
-  );
-  // A fleet has a thousand sets: several at a time, each a round trip or two.
+  const [schedules, { listed, exhausted }] = await Promise.all([
+    ctx.scheduleStatus(config.backups.map((b) => BACKUP_IDS.backupSchedule(b.spec.set))),
+    listAllRuns(client, new Set(config.backups.map((b) => b.spec.set)), listingCap),
+  ]);
   return mapLimit(config.backups, SERVER_CONCURRENCY, async (b): Promise<BackupSetStatus> => {
     const set = b.spec.set;
-    const { newest, lastFailure, lastRun, running } = await newestBackup(client, set);
+    const l = listed.get(set);
+    let runs: SetRuns;
+    if (l?.completed && !l.running)
+      runs = { ...l, newest: await summaryOf(client, l.completed), running: false };
+    else if (!l?.running && exhausted)
+      runs = {
+        newest: null,
+        lastFailure: l?.lastFailure ?? null,
+        lastRun: l?.lastRun ?? null,
+        running: false,
+      };
+    else runs = await newestBackup(client, set);
+    const { newest, lastFailure, lastRun, running } = runs;
     return {
       set,
       host: b.spec.host,

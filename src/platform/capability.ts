@@ -7,7 +7,7 @@
 // Temporal client, status queries) comes from `load()`, on first use. By convention, its
 // workflows are `workflows/<name>/index.ts` and its activities `activities/<name>/index.ts`
 // (see ActivityModule), which only the worker loads.
-import type { Client, ScheduleSummary } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import type { BaseConfig, ConfigSection } from './config/load';
 import type { Desired } from './reconcile/desired';
@@ -28,10 +28,16 @@ export interface ScheduleStatus {
   lastRunAt: string | null;
 }
 
+/** A schedule from the listing: its status, and whether `hactl apply` manages it. */
+export interface ListedSchedule {
+  status: ScheduleStatus;
+  managed: boolean;
+}
+
 /** What the sections of one `hactl status` share, read once from the server. */
 export interface StatusContext {
-  /** Every schedule, by ID, from one listing (next and recent runs, paused). */
-  schedules(): Promise<Map<string, ScheduleSummary>>;
+  /** Every schedule, by ID, from one listing (next and last run, paused). */
+  schedules(): Promise<Map<string, ListedSchedule>>;
   /**
    * These schedules: from the listing, and those it does not have yet (the listing lags a moment
    * behind a change) read one by one. Absent: no such schedule.

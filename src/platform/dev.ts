@@ -14,6 +14,7 @@ import type { CodecServer } from './temporal/codec-server';
 import { connectClient } from './temporal/connection';
 import { checkPortFree, DEV_IP, startDevServer } from './temporal/dev-server';
 import type { DevServer } from './temporal/dev-server';
+import { workerProcessEnv } from './worker-process-env';
 
 export interface DevOptions {
   configFile: string;
@@ -84,14 +85,14 @@ export async function runDev(
   // The dev server takes plaintext: TLS settings and an API key in the environment are for the
   // user's real cluster, not for it.
   const { TEMPORAL_API_KEY: _apiKey, ...inherited } = process.env;
-  const env = {
+  const env = workerProcessEnv({
     ...inherited,
     TEMPORAL_ADDRESS: address,
     TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_TLS: 'false',
     // The worker's own records (restore staging journal) stay with the dev server's data.
     HA_STATE_DIR: process.env.HA_STATE_DIR ?? path.join(opts.dataDir, 'state'),
-  };
+  });
 
   const startWorker = (): void => {
     const args = [opts.hactlScript, 'worker', '--host', host, '--workflows', '--config', opts.configFile];

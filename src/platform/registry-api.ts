@@ -3,7 +3,7 @@
 import type { Client } from '@temporalio/client';
 import { CAPABILITIES } from '../registry';
 import type { HaConfig } from '../registry';
-import type { StatusSection } from './capability';
+import type { StatusContext, StatusSection } from './capability';
 import type { ConfigSection } from './config/load';
 import { encryptionSection } from './temporal/codec-config';
 import { DEFAULT_CONFIG_PATH, loadConfigWith, parseConfigWith } from './config/load';
@@ -13,7 +13,9 @@ import type { Desired } from './reconcile/desired';
 import type { Observed, Plan } from './reconcile/plan';
 import { computePlan as computePlanFor, isOwnedId as isOwnedBy } from './reconcile/plan';
 import type { StatusReport } from './status';
-import { collectStatusOf } from './status';
+import { collectStatusOf, statusContext } from './status';
+
+export { statusContext };
 
 export type { HaConfig };
 
@@ -92,8 +94,16 @@ export async function collectStatus(
   client: Client,
   config?: HaConfig,
   now = Date.now(),
+  ctx?: StatusContext,
 ): Promise<StatusReport> {
-  return collectStatusOf(client, statusSections(), config, config ? desiredState(config) : undefined, now);
+  return collectStatusOf(
+    client,
+    statusSections(),
+    config,
+    config ? desiredState(config) : undefined,
+    now,
+    ctx,
+  );
 }
 
 /** Failure types of workflows that mean bad input (exit 2), from every capability. */

@@ -1,9 +1,11 @@
 // `hactl status`: each capability's section (hosts, backup sets, ...) and the schedules that
 // apply manages, with their last and next run.
-import type { Client, ScheduleSummary } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { ScheduleNotFoundError } from '@temporalio/client';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import type { temporal } from '@temporalio/proto';
 import { MEMO, PRODUCT } from '../core/names';
-import type { ScheduleStatus, StatusContext, StatusSection } from './capability';
+import type { ListedSchedule, ScheduleStatus, StatusContext, StatusSection } from './capability';
 import { mapLimit, SERVER_CONCURRENCY } from './concurrency';
 
 export type { ScheduleStatus };
@@ -19,14 +21,43 @@ export interface StatusReport {
   schedules: ScheduleStatus[];
 }
 
-function fromSummary(s: ScheduleSummary): ScheduleStatus {
-  const last = s.info.recentActions.at(-1);
+type Timestamp = temporal.api.schedule.v1.IScheduleActionResult['actualTime'];
+
+const iso = (t: Timestamp): string | null =>
+  t ? new Date(Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6)).toISOString() : null;
+
+/**
+ * One entry of the raw listing, read for what status shows. The SDK's own listing also decodes
+ * every entry's spec and search attributes: a third of the time for a fleet's thousand schedules.
+ */
+async function fromListEntry(
+  client: Client,
+  e: temporal.api.schedule.v1.IScheduleListEntry,
+): Promise<ListedSchedule> {
   return {
-    id: s.scheduleId,
-    paused: s.state.paused,
-    nextRunAt: s.info.nextActionTimes[0]?.toISOString() ?? null,
-    lastRunAt: last ? last.takenAt.toISOString() : null,
+    status: {
+      id: e.scheduleId ?? '',
+      paused: e.info?.paused === true,
+      nextRunAt: iso(e.info?.futureActionTimes?.[0]),
+      lastRunAt: iso(e.info?.recentActions?.at(-1)?.actualTime),
+    },
+    managed: (await memoValue(client, e.memo?.fields?.[MEMO.managedBy])) === PRODUCT,
   };
+}
+
+const JSON_PLAIN = 'json/plain';
+
+/** A memo value: plain JSON read directly; anything else (encrypted) through the converter. */
+async function memoValue(client: Client, p: temporal.api.common.v1.IPayload | undefined): Promise<unknown> {
+  if (!p) return undefined;
+  try {
+    const encoding = p.metadata?.encoding;
+    if (encoding && Buffer.from(encoding).toString() === JSON_PLAIN && p.data)
+      return JSON.parse(Buffer.from(p.data).toString());
+    return (await decodeArrayFromPayloads(client.options.loadedDataConverter, [p]))[0];
+  } catch {
+    return undefined; // not ours to read: not managed by us
+  }
 }
 
 async function describeSchedule(client: Client, id: string): Promise<ScheduleStatus | undefined> {
@@ -45,13 +76,27 @@ async function describeSchedule(client: Client, id: string): Promise<ScheduleSta
   }
 }
 
-/** One listing of every schedule (pages of a thousand), shared by the sections that need it. */
+/**
+ * One listing of every schedule (pages of a thousand), shared by the sections that need it.
+ * It starts on the first call: `hactl status` calls it before it reads the config, so that the
+ * server lists while the CLI parses.
+ */
 export function statusContext(client: Client): StatusContext {
-  let all: Promise<Map<string, ScheduleSummary>> | undefined;
-  const schedules = (): Promise<Map<string, ScheduleSummary>> =>
+  let all: Promise<Map<string, ListedSchedule>> | undefined;
+  const schedules = (): Promise<Map<string, ListedSchedule>> =>
     (all ??= (async () => {
-      const m = new Map<string, ScheduleSummary>();
-      for await (const s of client.schedule.list({ pageSize: 1000 })) m.set(s.scheduleId, s);
+      const m = new Map<string, ListedSchedule>();
+      let nextPageToken: Uint8Array | undefined;
+      do {
+        const page = await client.workflowService.listSchedules({
+          namespace: client.options.namespace,
+          maximumPageSize: 1000,
+          ...(nextPageToken ? { nextPageToken } : {}),
+        });
+        for (const e of await Promise.all((page.schedules ?? []).map((e) => fromListEntry(client, e))))
+          m.set(e.status.id, e);
+        nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+      } while (nextPageToken);
       return m;
     })());
   return {
@@ -62,7 +107,7 @@ export function statusContext(client: Client): StatusContext {
       const missing: string[] = [];
       for (const id of ids) {
         const s = listed.get(id);
-        if (s) out.set(id, fromSummary(s));
+        if (s) out.set(id, s.status);
         else missing.push(id);
       }
       const read = await mapLimit(missing, SERVER_CONCURRENCY, (id) => describeSchedule(client, id));
@@ -82,15 +127,13 @@ export async function collectStatusOf(
   config: BaseConfig | undefined,
   desired: readonly Desired[] | undefined,
   now: number,
+  ctx: StatusContext = statusContext(client),
 ): Promise<StatusReport> {
-  const ctx = statusContext(client);
   // The schedules the config asks for; without a config, those on the server that apply manages.
   const ids = async (): Promise<string[]> =>
     desired
       ? desired.filter((d) => d.type === 'schedule').map((d) => d.id)
-      : [...(await ctx.schedules()).values()]
-          .filter((s) => s.memo?.[MEMO.managedBy] === PRODUCT)
-          .map((s) => s.scheduleId);
+      : [...(await ctx.schedules()).values()].filter((s) => s.managed).map((s) => s.status.id);
   const [parts, found] = await Promise.all([
     Promise.all(sections.map(async (s) => [s.key, await s.collect(client, config, now, ctx)] as const)),
     ids().then((list) => ctx.scheduleStatus([...new Set(list)].sort())),

@@ -1,8 +1,16 @@
 // backup:<set> — one backup run: pre-hooks -> archive on the set's host -> verify -> manifest
 // -> retention -> post-hooks. Its ID makes runs of one set exclusive: a second start while one
 // runs is refused by the server ("in progress").
-import { setCurrentDetails, setHandler, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
-import type { BackupResult, BackupSetSpec, HookResult } from '../../src/backup/model/types';
+import {
+  patched,
+  setCurrentDetails,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  uuid4,
+} from '@temporalio/workflow';
+import { BACKUP_MEMO } from '../../src/backup/model/ids';
+import type { BackupResult, BackupSetSpec, BackupSummary, HookResult } from '../../src/backup/model/types';
 import { backupId } from '../../src/backup/model/types';
 import { SA_KEYS } from '../../src/core/search-attributes';
 import { hostActivities, longHostActivities } from './activities';
@@ -46,6 +54,9 @@ export function backupActivities(host: string) {
       }),
   };
 }
+
+/** Patch: a completed run keeps its summary in its memo (read by `hactl status`). */
+const RESULT_MEMO = 'backup-result-memo';
 
 export async function backupWorkflow(input: BackupWorkflowInput): Promise<BackupResult> {
   const { spec } = input;
@@ -133,6 +144,16 @@ export async function backupWorkflow(input: BackupWorkflowInput): Promise<Backup
     throw failure;
   }
   result.durationMs = Date.now() - startedMs;
+  if (patched(RESULT_MEMO)) {
+    const summary: BackupSummary = {
+      id: result.id,
+      createdAt: result.createdAt,
+      files: result.files,
+      bytesOut: result.bytesOut,
+      verified: result.verified,
+    };
+    upsertMemo({ [BACKUP_MEMO.summary]: summary });
+  }
   step(
     'done',
     `${result.files} files, ${result.bytesOut} bytes${result.warnings.length ? `, ${result.warnings.length} warning(s)` : ''}`,

@@ -31,6 +31,12 @@ export const BACKUP_IDS = {
     `backup-${op}:${set}-${at}`,
 };
 
+/**
+ * Memo of a completed backup run: its summary (BackupSummary), so that `hactl status` reads a
+ * fleet's newest backups from one listing instead of one result per set.
+ */
+export const BACKUP_MEMO = { summary: 'haBackup' } as const;
+
 /** What `hactl apply` creates for backups. */
 export const BACKUP_OWNED_ID_PREFIXES = ['backup:', 'backup-verify:', 'backup-drill:'] as const;
 

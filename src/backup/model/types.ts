@@ -120,6 +120,9 @@ export interface BackupResult {
   hooks: HookResult[];
 }
 
+/** What a completed run keeps in its memo (BACKUP_MEMO.summary) and status shows of it. */
+export type BackupSummary = Pick<BackupResult, 'id' | 'createdAt' | 'files' | 'bytesOut' | 'verified'>;
+
 export type VerifyStatus = 'ok' | 'corrupted' | 'missing';
 
 export interface VerifyReport {

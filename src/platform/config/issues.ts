@@ -32,7 +32,8 @@ export class IssueCollector {
   readonly issues: ConfigIssue[] = [];
   constructor(
     readonly file: string,
-    private readonly positions: Map<string, NodePositions>,
+    /** Asked for only when there is something to report (building them costs). */
+    private readonly positions: () => Map<string, NodePositions>,
   ) {}
 
   add(
@@ -40,13 +41,13 @@ export class IssueCollector {
     message: string,
     opts: { at?: 'key' | 'value'; position?: Position } = {},
   ): void {
-    const pos = opts.position ?? positionOf(this.positions, path, opts.at ?? 'value');
+    const pos = opts.position ?? positionOf(this.positions(), path, opts.at ?? 'value');
     this.issues.push({ file: this.file, line: pos.line, col: pos.col, path: formatPath(path), message });
   }
 
   /** Position of a node, for messages such as "first defined at line 3". */
   where(path: readonly PathSegment[]): Position {
-    return positionOf(this.positions, path);
+    return positionOf(this.positions(), path);
   }
 
   get ok(): boolean {

@@ -105,7 +105,7 @@ export function parseConfigWith(
     }
     throw err;
   }
-  const issues = new IssueCollector(label, parsed.positions);
+  const issues = new IssueCollector(label, () => parsed.positions);
   if (parsed.value === null || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) {
     issues.add([], 'the config must be a mapping with at least "version" and "hosts"');
     throw new ConfigError(issues.sorted());

@@ -19,8 +19,11 @@ export interface NodePositions {
 
 export interface ParsedYaml {
   value: unknown;
-  /** Keyed by pathKey(path). */
-  positions: Map<string, NodePositions>;
+  /**
+   * Keyed by pathKey(path). Built on first use: only an error message needs a position, and a
+   * fleet's config has tens of thousands of nodes.
+   */
+  readonly positions: Map<string, NodePositions>;
 }
 
 export class YamlSyntaxError extends Error {
@@ -131,6 +134,17 @@ export function parseYamlWithPositions(source: string, filename?: string): Parse
     throw new YamlSyntaxError('expected a single YAML document, found several (remove the extra "---")', pos);
   }
 
+  let positions: Map<string, NodePositions> | undefined;
+  return {
+    value: docs.length === 0 ? null : docs[0],
+    get positions() {
+      return (positions ??= positionsOf(events, source, lines));
+    },
+  };
+}
+
+/** Where every key and value of the document starts, from the parser's events. */
+function positionsOf(events: readonly Event[], source: string, lines: LineIndex): Map<string, NodePositions> {
   const positions = new Map<string, NodePositions>();
   const stack: Frame[] = [];
 
@@ -181,7 +195,7 @@ export function parseYamlWithPositions(source: string, filename?: string): Parse
     }
   }
 
-  return { value: docs.length === 0 ? null : docs[0], positions };
+  return positions;
 }
 
 /**

@@ -101,15 +101,22 @@ export function schedule<W extends Workflow>(w: ScheduledWorkflow<W>): DesiredSc
     kind: w.kind,
     target: w.target,
   };
-  return {
-    type: 'schedule',
-    id: w.id,
-    kind: w.kind,
-    target: w.target,
-    summary: w.summary,
-    options,
-    hash: contentHash(hashable),
-  };
+  return withLazyHash(
+    { type: 'schedule', id: w.id, kind: w.kind, target: w.target, summary: w.summary, options },
+    () => hashable,
+  );
+}
+
+/**
+ * `hash`, computed when first read: apply compares it, while `hactl status` needs only the IDs
+ * (hashing a fleet's thousand schedules was a tenth of its time).
+ */
+function withLazyHash<T extends object>(o: T, content: () => unknown): T & { readonly hash: string } {
+  let hash: string | undefined;
+  return Object.defineProperty(o, 'hash', {
+    get: () => (hash ??= contentHash(content())),
+    enumerable: true,
+  }) as T & { readonly hash: string };
 }
 
 /** A singleton controller workflow; `input` is checked against the workflow's first argument. */
@@ -121,16 +128,12 @@ export function controller<W extends (input: never) => Promise<unknown>>(
   workflowType: string,
   input: Parameters<W>[0],
 ): DesiredController {
-  return {
-    type: 'controller',
-    id,
-    kind,
-    target,
-    summary,
+  return withLazyHash({ type: 'controller', id, kind, target, summary, workflowType, input }, () => ({
     workflowType,
     input,
-    hash: contentHash({ workflowType, input, kind, target }),
-  };
+    kind,
+    target,
+  }));
 }
 
 export function scheduleSpec(s: ScheduleConfig, timezone: string, jitterMs: number | null): ScheduleSpec {

@@ -79,7 +79,11 @@ export function keySourceFor(configFile?: string, env: NodeJS.ProcessEnv = proce
   if (!existsSync(config)) return null;
   let doc: unknown;
   try {
-    doc = load(readFileSync(config, 'utf8'));
+    const text = readFileSync(config, 'utf8');
+    // Without the word (or an escape that could spell it) there is no such key: a fleet's
+    // config is not parsed a second time just to learn that.
+    if (!text.includes('encryption') && !text.includes('\\')) return null;
+    doc = load(text);
   } catch {
     return null; // not YAML: the command that reads the whole file says where
   }

