@@ -80,8 +80,16 @@ export function register(program: Command): Command {
           }
           try {
             const ctx = statusContext(conn.client);
-            ctx.schedules().catch(() => undefined); // awaited, and its error reported, below
-            const report = await collectStatus(conn.client, readConfig(), Date.now(), ctx);
+            // Awaited, and its error reported, by the collection below.
+            const listing = ctx.schedules().catch(() => undefined);
+            let cfg: HaConfig | undefined;
+            try {
+              cfg = readConfig();
+            } catch (err) {
+              await listing; // closing the connection under a call in flight would hide this error
+              throw err;
+            }
+            const report = await collectStatus(conn.client, cfg, Date.now(), ctx);
             if (opts.json) return printJson(report);
             return printLines(renderStatus(report, statusSections()));
           } finally {
