@@ -14,23 +14,12 @@ import type { BaseConfig } from '../../src/platform/config/load';
 import { statusContext } from '../../src/platform/status';
 import type { backupWorkflow } from '../../workflows/backup/backup';
 import { testEnv, waitFor } from '../helpers';
+import { backupSpec } from '../helpers/backup-spec';
 import { unique, withMockedActivities } from './harness';
 
 const env = testEnv(__filename);
 
-function spec(set: string, host: string): BackupSetSpec {
-  return {
-    set,
-    host,
-    sources: [{ path: '/srv/data', exclude: [] }],
-    commands: [],
-    destination: '/srv/backups',
-    gzipLevel: 6,
-    timezone: 'UTC',
-    retention: {},
-    hooks: { pre: [], post: [] },
-  };
-}
+const spec = (set: string, host: string): BackupSetSpec => backupSpec(set, host, { pre: [], post: [] });
 
 /** Backup activities that succeed, fail for the sets in `failing`, or wait for `release`. */
 function activities(failing: Set<string>, holding: Set<string>, release: Promise<void>) {

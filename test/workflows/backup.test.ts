@@ -13,6 +13,7 @@ import type {
 import { SHARED_TASK_QUEUE } from '../../src/core/names';
 import type { backupWorkflow } from '../../workflows/backup/backup';
 import { testEnv } from '../helpers';
+import { backupSpec } from '../helpers/backup-spec';
 import { unique, withMockedActivities } from './harness';
 
 const env = testEnv(__filename);
@@ -33,17 +34,10 @@ const hook = (name: string, onError: 'fail' | 'continue' = 'fail'): HookSpec => 
 });
 
 function spec(host: string): BackupSetSpec {
-  return {
-    set: unique('set'),
-    host,
-    sources: [{ path: '/srv/data', exclude: [] }],
-    commands: [],
-    destination: '/srv/backups',
-    gzipLevel: 6,
-    timezone: 'UTC',
-    retention: {},
-    hooks: { pre: [hook('stop-app')], post: [hook('start-app'), hook('notify', 'continue')] },
-  };
+  return backupSpec(unique('set'), host, {
+    pre: [hook('stop-app')],
+    post: [hook('start-app'), hook('notify', 'continue')],
+  });
 }
 
 const archive: ArchiveResult = {
