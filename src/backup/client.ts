@@ -9,6 +9,7 @@ import { BadInput, innermostCause, OperationFailed } from '../core/errors';
 import { SHARED_TASK_QUEUE } from '../core/names';
 import { searchAttributePairs } from '../core/search-attributes';
 import type { BaseConfig } from '../platform/config/load';
+import { oneOffIdTail } from '../platform/temporal/one-off-id';
 import type {
   backupListWorkflow,
   backupPruneWorkflow,
@@ -122,7 +123,7 @@ export async function runBackupCancellable(
 
 export async function listBackups(client: Client, spec: BackupSetSpec): Promise<BackupListResult> {
   return client.workflow.execute<typeof backupListWorkflow>(BACKUP_WORKFLOWS.backupList, {
-    workflowId: BACKUP_IDS.backupAdminWorkflow('list', spec.set, Date.now()),
+    workflowId: BACKUP_IDS.backupAdminWorkflow('list', spec.set, oneOffIdTail()),
     taskQueue: SHARED_TASK_QUEUE,
     args: [{ set: spec.set, host: spec.host, destination: spec.destination }],
     typedSearchAttributes: searchAttributePairs(BACKUP_KIND.backupAdmin, spec.set, spec.host),
@@ -144,7 +145,7 @@ export async function startVerifyBackups(
   opts: { ids?: string[]; deep?: boolean } = {},
 ): Promise<WorkflowHandle<typeof backupVerifyWorkflow>> {
   return client.workflow.start<typeof backupVerifyWorkflow>(BACKUP_WORKFLOWS.backupVerify, {
-    workflowId: BACKUP_IDS.backupAdminWorkflow('verify', spec.set, Date.now()),
+    workflowId: BACKUP_IDS.backupAdminWorkflow('verify', spec.set, oneOffIdTail()),
     taskQueue: SHARED_TASK_QUEUE,
     args: [
       {
@@ -165,7 +166,7 @@ export async function pruneBackups(
   opts: { dryRun: boolean },
 ): Promise<{ decisions: RetentionDecision[]; removed: string[] }> {
   return client.workflow.execute<typeof backupPruneWorkflow>(BACKUP_WORKFLOWS.backupPrune, {
-    workflowId: BACKUP_IDS.backupAdminWorkflow('prune', spec.set, Date.now()),
+    workflowId: BACKUP_IDS.backupAdminWorkflow('prune', spec.set, oneOffIdTail()),
     taskQueue: SHARED_TASK_QUEUE,
     args: [{ spec, dryRun: opts.dryRun }],
     typedSearchAttributes: searchAttributePairs(BACKUP_KIND.backupAdmin, spec.set, spec.host),
@@ -178,7 +179,7 @@ export async function drillBackup(
   id?: string,
 ): Promise<RestoreResult & { manifestFiles: number }> {
   return client.workflow.execute<typeof backupDrillWorkflow>(BACKUP_WORKFLOWS.backupDrill, {
-    workflowId: BACKUP_IDS.backupAdminWorkflow('drill', spec.set, Date.now()),
+    workflowId: BACKUP_IDS.backupAdminWorkflow('drill', spec.set, oneOffIdTail()),
     taskQueue: SHARED_TASK_QUEUE,
     args: [{ spec, ...(id ? { id } : {}) }],
     typedSearchAttributes: searchAttributePairs(BACKUP_KIND.backupDrill, spec.set, spec.host),
@@ -251,7 +252,7 @@ export async function startRestore(
   let check: RestoreCheck;
   try {
     check = await client.workflow.execute<typeof restoreCheckWorkflow>(BACKUP_WORKFLOWS.restoreCheck, {
-      workflowId: BACKUP_IDS.restoreCheckWorkflow(spec.set, Date.now()),
+      workflowId: BACKUP_IDS.restoreCheckWorkflow(spec.set, oneOffIdTail()),
       taskQueue: SHARED_TASK_QUEUE,
       args: [input],
       typedSearchAttributes: searchAttributePairs(BACKUP_KIND.backupAdmin, spec.set, host),
@@ -330,7 +331,7 @@ export async function startRestoreInPlace(
     try {
       checks.push(
         await client.workflow.execute<typeof restoreCheckWorkflow>(BACKUP_WORKFLOWS.restoreCheck, {
-          workflowId: BACKUP_IDS.restoreCheckWorkflow(spec.set, Date.now()),
+          workflowId: BACKUP_IDS.restoreCheckWorkflow(spec.set, oneOffIdTail()),
           taskQueue: SHARED_TASK_QUEUE,
           args: [{ ...base, target: src, subtree: sourceSubtree(src), intoSource: true, host }],
           typedSearchAttributes: searchAttributePairs(BACKUP_KIND.backupAdmin, spec.set, host),

@@ -1,6 +1,7 @@
 // Typed client operations for health: a snapshot now, and the state of one host.
 import type { Client } from '@temporalio/client';
 import { SHARED_TASK_QUEUE } from '../core/names';
+import { oneOffIdTail } from '../platform/temporal/one-off-id';
 import { searchAttributePairs } from '../core/search-attributes';
 import type { healthSnapshotWorkflow } from '../../workflows/health/health-snapshot';
 import { monitorStateQuery } from '../../workflows/health/messages';
@@ -14,7 +15,7 @@ export async function runHealthSnapshot(
 ): Promise<HealthSnapshotResult> {
   return client.workflow.execute<typeof healthSnapshotWorkflow>(HEALTH_WORKFLOWS.healthSnapshot, {
     taskQueue: SHARED_TASK_QUEUE,
-    workflowId: `${HEALTH_IDS.healthWorkflow()}-adhoc-${Date.now()}`,
+    workflowId: `${HEALTH_IDS.healthWorkflow()}-adhoc-${oneOffIdTail()}`,
     args: [input],
     typedSearchAttributes: searchAttributePairs(HEALTH_KIND.health, 'adhoc'),
   });

@@ -25,10 +25,10 @@ export const BACKUP_IDS = {
     // The server limits IDs to 1000 characters; a very long path keeps its ends and a hash.
     return full.length <= 400 ? full : `${full.slice(0, 180)}…${full.slice(-180)}#${shortHash(target)}`;
   },
-  restoreCheckWorkflow: (set: string, at: number): string => `restore-check:${set}-${at}`,
-  /** One-off helpers started by hactl; unique per call. */
-  backupAdminWorkflow: (op: 'list' | 'prune' | 'verify' | 'drill', set: string, at: number): string =>
-    `backup-${op}:${set}-${at}`,
+  restoreCheckWorkflow: (set: string, tail: string): string => `restore-check:${set}-${tail}`,
+  /** One-off helpers started by hactl; unique per call (tail: oneOffIdTail()). */
+  backupAdminWorkflow: (op: 'list' | 'prune' | 'verify' | 'drill', set: string, tail: string): string =>
+    `backup-${op}:${set}-${tail}`,
 };
 
 /**
