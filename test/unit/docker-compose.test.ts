@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { load } from 'js-yaml';
 import { DEV_DYNAMIC_CONFIG } from '../../src/platform/temporal/dev-server';
+import { WORKER_PROCESS_ENV } from '../../src/platform/worker-process-env';
 import { ROOT } from '../setup/shared';
 import { TEMPORAL_SERVER } from '../helpers/cluster';
 
@@ -112,6 +113,9 @@ describe('docker-compose.yml', () => {
     expect(df).toMatch(/^FROM node:20/m);
     expect(df).toMatch(/ENTRYPOINT \[.*"node", "\/app\/bin\/hactl.js"\]/);
     expect(df).toMatch(/^CMD \["worker"\]/m);
+    // The worker's process environment, as hactl dev and the fleet bench start it.
+    for (const [k, v] of Object.entries(WORKER_PROCESS_ENV))
+      expect(df).toMatch(new RegExp(`^ENV ${k}=${v}$`, 'm'));
     // Everything the Dockerfile copies exists.
     for (const m of df.matchAll(/^COPY (?!--from)(\S+)/gm)) {
       for (const src of m[1]!.split(' ')) expect(existsSync(path.join(ROOT, src))).toBe(true);
