@@ -7,7 +7,7 @@ import { formatAge } from '../core/format';
 import { formatTable } from '../platform/cli/table';
 import type { StatusContext, StatusSection } from '../platform/capability';
 import { mapLimit, SERVER_CONCURRENCY } from '../platform/concurrency';
-import { statusContext } from '../platform/status';
+import { iso, payloadValue, statusContext } from '../platform/status';
 import type { BaseConfig } from '../platform/config/load';
 import type { BackupSection } from './desired';
 import { backupMetrics } from './metrics';
@@ -119,11 +119,26 @@ interface Listed {
   completed: RunRef | null;
 }
 
+/** The names the SDK gives WorkflowExecutionStatus codes (the raw listing carries the codes). */
+const STATUS_NAMES = [
+  'UNSPECIFIED',
+  'RUNNING',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TERMINATED',
+  'CONTINUED_AS_NEW',
+  'TIMED_OUT',
+  'PAUSED',
+];
+
 /**
  * What one listing of every backup run says of each set. The visibility stores list newest
  * first (open runs, then by close time, latest first), so a set's first completed run is its
  * newest and a failure seen before it came after it. The listing stops once every set has a
  * completed run, at its end (`exhausted`: a set not in it never ran), or after LISTING_CAP runs.
+ * It is the raw call: the SDK's listing decodes every run's memo and search attributes, and a
+ * fleet's thousand runs need one attribute each and the memo of one run per set.
  */
 async function listAllRuns(
   client: Client,
@@ -134,25 +149,44 @@ async function listAllRuns(
   let settled = 0;
   let read = 0;
   const query = `WorkflowType = '${BACKUP_WORKFLOWS.backup}'`;
-  for await (const w of client.workflow.list({ query, pageSize: 1000 })) {
-    const set = w.searchAttributes?.[SA.target]?.[0];
-    if (typeof set === 'string' && sets.has(set)) {
-      let l = listed.get(set);
-      if (!l) listed.set(set, (l = { running: false, lastRun: null, lastFailure: null, completed: null }));
-      if (!l.completed) {
-        if (w.status.name === 'RUNNING') l.running = true;
-        else {
-          l.lastRun ??= lastRunOf(w);
-          if (w.status.name === 'COMPLETED') {
-            l.completed = { workflowId: w.workflowId, runId: w.runId, memo: w.memo ?? {} };
-            settled++;
-          } else if ((w.status.name === 'FAILED' || w.status.name === 'TIMED_OUT') && w.closeTime)
-            l.lastFailure ??= { at: w.closeTime.toISOString(), workflowId: `${w.workflowId}/${w.runId}` };
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await client.workflowService.listWorkflowExecutions({
+      namespace: client.options.namespace,
+      query,
+      pageSize: 1000,
+      ...(nextPageToken ? { nextPageToken } : {}),
+    });
+    for (const e of page.executions ?? []) {
+      const target = await payloadValue(client, e.searchAttributes?.indexedFields?.[SA.target]);
+      const set = Array.isArray(target) ? (target[0] as unknown) : target;
+      if (typeof set === 'string' && sets.has(set)) {
+        let l = listed.get(set);
+        if (!l) listed.set(set, (l = { running: false, lastRun: null, lastFailure: null, completed: null }));
+        if (!l.completed) {
+          const status = STATUS_NAMES[e.status ?? 0] ?? 'UNSPECIFIED';
+          const closedAt = iso(e.closeTime);
+          if (status === 'RUNNING') l.running = true;
+          else {
+            if (closedAt) l.lastRun ??= { status, startedAt: iso(e.startTime) ?? closedAt, closedAt };
+            const ref = `${e.execution?.workflowId ?? ''}/${e.execution?.runId ?? ''}`;
+            if (status === 'COMPLETED') {
+              const memo = await payloadValue(client, e.memo?.fields?.[BACKUP_MEMO.summary]);
+              l.completed = {
+                workflowId: e.execution?.workflowId ?? '',
+                runId: e.execution?.runId ?? '',
+                memo: memo === undefined ? {} : { [BACKUP_MEMO.summary]: memo },
+              };
+              settled++;
+            } else if ((status === 'FAILED' || status === 'TIMED_OUT') && closedAt)
+              l.lastFailure ??= { at: closedAt, workflowId: ref };
+          }
         }
       }
+      if (settled === sets.size || ++read >= cap) return { listed, exhausted: false };
     }
-    if (settled === sets.size || ++read >= cap) return { listed, exhausted: false };
-  }
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
   return { listed, exhausted: true };
 }
 

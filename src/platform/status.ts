@@ -23,8 +23,8 @@ export interface StatusReport {
 
 type Timestamp = temporal.api.schedule.v1.IScheduleActionResult['actualTime'];
 
-const iso = (t: Timestamp): string | null =>
-  t ? new Date(Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6)).toISOString() : null;
+export const iso = (t: Timestamp | null | undefined): string | null =>
+  t ? new Date(Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString() : null;
 
 /**
  * One entry of the raw listing, read for what status shows. The SDK's own listing also decodes
@@ -41,14 +41,20 @@ async function fromListEntry(
       nextRunAt: iso(e.info?.futureActionTimes?.[0]),
       lastRunAt: iso(e.info?.recentActions?.at(-1)?.actualTime),
     },
-    managed: (await memoValue(client, e.memo?.fields?.[MEMO.managedBy])) === PRODUCT,
+    managed: (await payloadValue(client, e.memo?.fields?.[MEMO.managedBy])) === PRODUCT,
   };
 }
 
 const JSON_PLAIN = 'json/plain';
 
-/** A memo value: plain JSON read directly; anything else (encrypted) through the converter. */
-async function memoValue(client: Client, p: temporal.api.common.v1.IPayload | undefined): Promise<unknown> {
+/**
+ * A memo or search attribute value of a raw listing: plain JSON read directly; anything else
+ * (encrypted) through the converter; undefined where it cannot be read.
+ */
+export async function payloadValue(
+  client: Client,
+  p: temporal.api.common.v1.IPayload | null | undefined,
+): Promise<unknown> {
   if (!p) return undefined;
   try {
     const encoding = p.metadata?.encoding;
