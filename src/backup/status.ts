@@ -119,19 +119,6 @@ interface Listed {
   completed: RunRef | null;
 }
 
-/** One page of the listing of every backup run, newest first. */
-function runsPage(client: Client, nextPageToken?: Uint8Array) {
-  return client.workflowService.listWorkflowExecutions({
-    namespace: client.options.namespace,
-    query: `WorkflowType = '${BACKUP_WORKFLOWS.backup}'`,
-    pageSize: 1000,
-    ...(nextPageToken ? { nextPageToken } : {}),
-  });
-}
-
-/** The first page: hactl status asks for it before it has parsed the config. */
-const FIRST_RUNS_PAGE = 'backups:runs';
-
 /** The names the SDK gives WorkflowExecutionStatus codes (the raw listing carries the codes). */
 const STATUS_NAMES = [
   'UNSPECIFIED',
@@ -157,16 +144,19 @@ async function listAllRuns(
   client: Client,
   sets: ReadonlySet<string>,
   cap: number,
-  ctx: StatusContext,
 ): Promise<{ listed: Map<string, Listed>; exhausted: boolean }> {
   const listed = new Map<string, Listed>();
   let settled = 0;
   let read = 0;
+  const query = `WorkflowType = '${BACKUP_WORKFLOWS.backup}'`;
   let nextPageToken: Uint8Array | undefined;
   do {
-    const page = await (nextPageToken
-      ? runsPage(client, nextPageToken)
-      : ctx.shared(FIRST_RUNS_PAGE, () => runsPage(client)));
+    const page = await client.workflowService.listWorkflowExecutions({
+      namespace: client.options.namespace,
+      query,
+      pageSize: 1000,
+      ...(nextPageToken ? { nextPageToken } : {}),
+    });
     for (const e of page.executions ?? []) {
       const target = await payloadValue(client, e.searchAttributes?.indexedFields?.[SA.target]);
       const set = Array.isArray(target) ? (target[0] as unknown) : target;
@@ -215,7 +205,7 @@ export async function backupStatus(
 ): Promise<BackupSetStatus[]> {
   const [schedules, { listed, exhausted }] = await Promise.all([
     ctx.scheduleStatus(config.backups.map((b) => BACKUP_IDS.backupSchedule(b.spec.set))),
-    listAllRuns(client, new Set(config.backups.map((b) => b.spec.set)), listingCap, ctx),
+    listAllRuns(client, new Set(config.backups.map((b) => b.spec.set)), listingCap),
   ]);
   return mapLimit(config.backups, SERVER_CONCURRENCY, async (b): Promise<BackupSetStatus> => {
     const set = b.spec.set;
@@ -268,7 +258,6 @@ export function renderBackupStatus(sets: BackupSetStatus[]): string[] {
 export const backupStatusSection: StatusSection<BackupSection, BackupSetStatus[]> = {
   key: 'backups',
   collect: async (client, config, now, ctx) => (config ? backupStatus(client, config, now, ctx) : []),
-  prefetch: (client, ctx) => void ctx.shared(FIRST_RUNS_PAGE, () => runsPage(client)),
   render: renderBackupStatus,
   metrics: backupMetrics,
 };

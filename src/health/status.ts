@@ -5,9 +5,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { SA } from '../core/search-attributes';
 import { formatPercent, formatRate, formatSeconds } from '../core/format';
 import { formatTable } from '../platform/cli/table';
-import type { StatusContext, StatusSection } from '../platform/capability';
-import { statusContext } from '../platform/status';
-import { controllerReads } from '../platform/status-reads';
+import type { StatusSection } from '../platform/capability';
 import type { BaseConfig } from '../platform/config/load';
 import { monitorStateQuery } from '../../workflows/health/messages';
 import type { HealthSection } from './desired';
@@ -26,49 +24,32 @@ export interface HostStatus {
   snapshot: HostSnapshot | null;
 }
 
-/** What the query of one monitor gave: its state, or why there is none (never rejects). */
-type MonitorRead = { state: MonitorState } | { missing: boolean; why: string };
+const QUERY_TIMEOUT_MS = 5_000;
 
-async function readMonitor(client: Client, host: string): Promise<MonitorRead> {
-  try {
-    return { state: await client.workflow.getHandle(HEALTH_IDS.monitor(host)).query(monitorStateQuery) };
-  } catch (err) {
-    return { missing: err instanceof WorkflowNotFoundError, why: (err as Error).message };
-  }
-}
-
-/** The hosts with a running monitor: also those of another config, or of none given. */
-async function monitoredHosts(client: Client): Promise<string[]> {
-  const hosts: string[] = [];
-  const prefix = HEALTH_IDS.monitor('');
-  for await (const w of client.workflow.list({
-    query: `${SA.kind} = '${HEALTH_KIND.monitor}' AND ExecutionStatus = 'Running'`,
-  }))
-    if (w.workflowId.startsWith(prefix)) hosts.push(w.workflowId.slice(prefix.length));
-  return hosts;
-}
-
-const reads = controllerReads('monitor', monitoredHosts, readMonitor);
-
-/** One host's row from its monitor's answer. Pure. */
-function hostStatusOf(host: string, read: MonitorRead, now: number): HostStatus {
+async function hostStatus(client: Client, host: string, now: number): Promise<HostStatus> {
   const empty = { since: null, snapshotAt: null, ageSeconds: null, lastReportAt: null, snapshot: null };
-  if (!('state' in read)) {
-    return read.missing
-      ? {
-          host,
-          state: 'no-monitor',
-          ...empty,
-          error: `no ${HEALTH_IDS.monitor(host)} workflow; run hactl apply`,
-        }
-      : {
-          host,
-          state: 'unavailable',
-          ...empty,
-          error: `cannot query ${HEALTH_IDS.monitor(host)}: ${read.why} (is a worker running?)`,
-        };
+  let s: MonitorState;
+  try {
+    s = await client.connection.withDeadline(Date.now() + QUERY_TIMEOUT_MS, () =>
+      client.workflow.getHandle(HEALTH_IDS.monitor(host)).query(monitorStateQuery),
+    );
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) {
+      return {
+        host,
+        state: 'no-monitor',
+        ...empty,
+        error: `no ${HEALTH_IDS.monitor(host)} workflow; run hactl apply`,
+      };
+    }
+    const why = (err as Error).message;
+    return {
+      host,
+      state: 'unavailable',
+      ...empty,
+      error: `cannot query ${HEALTH_IDS.monitor(host)}: ${why} (is a worker running?)`,
+    };
   }
-  const s = read.state;
   const at = s.lastSnapshotAt ? Date.parse(s.lastSnapshotAt) : null;
   return {
     host,
@@ -86,13 +67,16 @@ export async function collectHostStatus(
   client: Client,
   config: (BaseConfig & HealthSection) | undefined,
   now: number,
-  ctx: StatusContext = statusContext(client),
 ): Promise<HostStatus[]> {
   const hosts = new Set(config?.hosts.map((h) => h.name) ?? []);
-  for (const h of await reads.names(client, ctx)) hosts.add(h);
-  return Promise.all(
-    [...hosts].sort().map(async (h) => hostStatusOf(h, await reads.view(client, ctx, h), now)),
-  );
+  // Monitors of hosts not in this config (another config, or none given) still count.
+  const prefix = HEALTH_IDS.monitor('');
+  for await (const w of client.workflow.list({
+    query: `${SA.kind} = '${HEALTH_KIND.monitor}' AND ExecutionStatus = 'Running'`,
+  })) {
+    if (w.workflowId.startsWith(prefix)) hosts.add(w.workflowId.slice(prefix.length));
+  }
+  return Promise.all([...hosts].sort().map((h) => hostStatus(client, h, now)));
 }
 
 /** The hosts table of `hactl status`. Pure. */
@@ -124,7 +108,6 @@ export function renderHostStatus(hosts: HostStatus[]): string[] {
 export const healthStatus: StatusSection<HealthSection, HostStatus[]> = {
   key: 'hosts',
   collect: collectHostStatus,
-  prefetch: reads.prefetch,
   render: renderHostStatus,
   metrics: healthMetrics,
 };

@@ -43,25 +43,12 @@ export interface StatusContext {
    * behind a change) read one by one. Absent: no such schedule.
    */
   scheduleStatus(ids: readonly string[]): Promise<Map<string, ScheduleStatus>>;
-  /**
-   * A read shared by the sections of one status: the first call of `key` starts `read`, later
-   * calls get its promise. What a section's prefetch starts, its collect picks up here.
-   */
-  shared<T>(key: string, read: () => Promise<T>): Promise<T>;
-  /** Resolves once every read started through this context has ended (before closing). */
-  settled(): Promise<void>;
 }
 
 /** A capability's part of `hactl status`: its key in `--json`, how to collect and show it. */
 export interface StatusSection<C = unknown, D = unknown> {
   key: string;
   collect(client: Client, config: (BaseConfig & C) | undefined, now: number, ctx: StatusContext): Promise<D>;
-  /**
-   * Starts (through ctx.shared) the reads that do not depend on the config, so that the server
-   * works while `hactl status` parses the config; collect then finds them there. Its errors are
-   * collect's to report.
-   */
-  prefetch?(client: Client, ctx: StatusContext): void;
   /** Pure: lines for the terminal (none when there is nothing to show). */
   render(data: D): string[];
   /**

@@ -88,18 +88,9 @@ async function describeSchedule(client: Client, id: string): Promise<ScheduleSta
  * server lists while the CLI parses.
  */
 export function statusContext(client: Client): StatusContext {
-  const reads = new Map<string, Promise<unknown>>();
-  const shared = <T>(key: string, read: () => Promise<T>): Promise<T> => {
-    let p = reads.get(key) as Promise<T> | undefined;
-    if (!p) {
-      p = read();
-      p.catch(() => undefined); // awaited (and reported) by whoever needs it
-      reads.set(key, p);
-    }
-    return p;
-  };
+  let all: Promise<Map<string, ListedSchedule>> | undefined;
   const schedules = (): Promise<Map<string, ListedSchedule>> =>
-    shared('schedules', async () => {
+    (all ??= (async () => {
       const m = new Map<string, ListedSchedule>();
       let nextPageToken: Uint8Array | undefined;
       do {
@@ -113,17 +104,9 @@ export function statusContext(client: Client): StatusContext {
         nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
       } while (nextPageToken);
       return m;
-    });
+    })());
   return {
     schedules,
-    shared,
-    async settled() {
-      // Reads may start others (a listing, then a query per entry): until no new one appears.
-      for (let n = -1; n !== reads.size;) {
-        n = reads.size;
-        await Promise.allSettled(reads.values());
-      }
-    },
     async scheduleStatus(ids) {
       const listed = await schedules();
       const out = new Map<string, ScheduleStatus>();

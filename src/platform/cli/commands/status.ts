@@ -69,9 +69,8 @@ export function register(program: Command): Command {
           }
         };
         if (!opts.watch) {
-          // The server lists the schedules and each section's controllers while the config is
-          // parsed (a fleet's config takes a while); a bad config is still reported before an
-          // unreachable server.
+          // The server lists the schedules while the config is parsed (a fleet's config takes a
+          // while); a bad config is still reported before an unreachable server.
           let conn;
           try {
             conn = await connectClient(globals(cmd));
@@ -81,14 +80,13 @@ export function register(program: Command): Command {
           }
           try {
             const ctx = statusContext(conn.client);
-            // Awaited, and their errors reported, by the collection below.
-            void ctx.schedules();
-            for (const s of statusSections()) s.prefetch?.(conn.client, ctx);
+            // Awaited, and its error reported, by the collection below.
+            const listing = ctx.schedules().catch(() => undefined);
             let cfg: HaConfig | undefined;
             try {
               cfg = readConfig();
             } catch (err) {
-              await ctx.settled(); // closing the connection under a call in flight would hide this error
+              await listing; // closing the connection under a call in flight would hide this error
               throw err;
             }
             const report = await collectStatus(conn.client, cfg, Date.now(), ctx);
