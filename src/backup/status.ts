@@ -2,6 +2,7 @@
 // point), the next scheduled run, and whether the last run failed. From server state only
 // (workflow results and schedules), so that it works while hosts are down.
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { formatAge } from '../core/format';
 import { formatTable } from '../platform/cli/table';
@@ -158,36 +159,46 @@ async function listAllRuns(
       ...(nextPageToken ? { nextPageToken } : {}),
     });
     for (const e of page.executions ?? []) {
-      const target = await payloadValue(client, e.searchAttributes?.indexedFields?.[SA.target]);
-      const set = Array.isArray(target) ? (target[0] as unknown) : target;
-      if (typeof set === 'string' && sets.has(set)) {
-        let l = listed.get(set);
-        if (!l) listed.set(set, (l = { running: false, lastRun: null, lastFailure: null, completed: null }));
-        if (!l.completed) {
-          const status = STATUS_NAMES[e.status ?? 0] ?? 'UNSPECIFIED';
-          const closedAt = iso(e.closeTime);
-          if (status === 'RUNNING') l.running = true;
-          else {
-            if (closedAt) l.lastRun ??= { status, startedAt: iso(e.startTime) ?? closedAt, closedAt };
-            const ref = `${e.execution?.workflowId ?? ''}/${e.execution?.runId ?? ''}`;
-            if (status === 'COMPLETED') {
-              const memo = await payloadValue(client, e.memo?.fields?.[BACKUP_MEMO.summary]);
-              l.completed = {
-                workflowId: e.execution?.workflowId ?? '',
-                runId: e.execution?.runId ?? '',
-                memo: memo === undefined ? {} : { [BACKUP_MEMO.summary]: memo },
-              };
-              settled++;
-            } else if ((status === 'FAILED' || status === 'TIMED_OUT') && closedAt)
-              l.lastFailure ??= { at: closedAt, workflowId: ref };
-          }
-        }
-      }
+      if (await noteRun(client, listed, sets, e)) settled++;
       if (settled === sets.size || ++read >= cap) return { listed, exhausted: false };
     }
     nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
   } while (nextPageToken);
   return { listed, exhausted: true };
+}
+
+/**
+ * Adds one listed run to its set, unless the set already has its newest completed run (runs
+ * come newest first). True when this run is that completed run.
+ */
+async function noteRun(
+  client: Client,
+  listed: Map<string, Listed>,
+  sets: ReadonlySet<string>,
+  e: temporal.api.workflow.v1.IWorkflowExecutionInfo,
+): Promise<boolean> {
+  const target = await payloadValue(client, e.searchAttributes?.indexedFields?.[SA.target]);
+  const set = Array.isArray(target) ? (target[0] as unknown) : target;
+  if (typeof set !== 'string' || !sets.has(set)) return false;
+  let l = listed.get(set);
+  if (!l) listed.set(set, (l = { running: false, lastRun: null, lastFailure: null, completed: null }));
+  if (l.completed) return false;
+  const status = STATUS_NAMES[e.status ?? 0] ?? 'UNSPECIFIED';
+  if (status === 'RUNNING') {
+    l.running = true;
+    return false;
+  }
+  const closedAt = iso(e.closeTime);
+  if (closedAt) l.lastRun ??= { status, startedAt: iso(e.startTime) ?? closedAt, closedAt };
+  const [workflowId, runId] = [e.execution?.workflowId ?? '', e.execution?.runId ?? ''];
+  if (status === 'COMPLETED') {
+    const memo = await payloadValue(client, e.memo?.fields?.[BACKUP_MEMO.summary]);
+    l.completed = { workflowId, runId, memo: memo === undefined ? {} : { [BACKUP_MEMO.summary]: memo } };
+    return true;
+  }
+  if ((status === 'FAILED' || status === 'TIMED_OUT') && closedAt)
+    l.lastFailure ??= { at: closedAt, workflowId: `${workflowId}/${runId}` };
+  return false;
 }
 
 /**
