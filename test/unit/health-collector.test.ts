@@ -1,11 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import * as net from 'node:net';
 import type { SystemInfo } from '../../activities/health/collector';
+import type * as CollectorModule from '../../activities/health/collector';
 import {
   countTcpStates,
   createHealthCollector,
   linuxFilesystems,
   linuxProc,
+  parseCpuTicks,
+  parseNetDev,
 } from '../../activities/health/collector';
 
 function fakeSi(): SystemInfo {
@@ -75,6 +78,100 @@ describe('health collector', () => {
     expect(s.cost.wallMs).toBeGreaterThan(0);
     // JSON-clean: this travels through Temporal payloads.
     expect(JSON.parse(JSON.stringify(s))).toEqual(s);
+  });
+
+  it('reads CPU ticks and interface counters from /proc text', () => {
+    const stat = [
+      'cpu  300 0 100 1000 50 0 10 0 0 0',
+      'cpu0 100 0 50 500 20 0 5 0 0 0',
+      'cpu1 200 0 50 500 30 0 5 0 7 0',
+      'intr 12345',
+      'ctxt 999',
+    ].join('\n');
+    // Busy: all but idle and iowait; guest (the 9th) is already inside user.
+    expect(parseCpuTicks(stat)).toEqual([
+      { busy: 155, total: 675 },
+      { busy: 255, total: 785 },
+    ]);
+    const dev = [
+      'Inter-|   Receive                                                |  Transmit',
+      ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed',
+      '    lo:  1700     9    0    0    0     0          0         0  1700     9    0    0    0     0       0          0',
+      '  eth0:492627728 29797 0 0 0 0 0 0 2522125 22029 0 0 0 0 0 0',
+      'broken: 1 2 3',
+    ].join('\n');
+    expect(parseNetDev(dev)).toEqual([
+      { iface: 'lo', rxBytes: 1700, txBytes: 1700 },
+      { iface: 'eth0', rxBytes: 492627728, txBytes: 2522125 },
+    ]);
+  });
+
+  it('gives load and traffic rates since the previous sample, the first one since boot', async () => {
+    let ticks = [
+      { busy: 100, total: 1000 },
+      { busy: 300, total: 1000 },
+    ];
+    let rx = 1000;
+    const c = createHealthCollector({
+      host: 'beta',
+      proc: {
+        processes: async () => ({ total: 3, running: 1, blocked: 0, sleeping: 2 }),
+        tcp: async () => ({ established: 0, listening: 0, total: 0 }),
+        cpuTicks: async () => ticks,
+        network: async () => [{ iface: 'eth0', rxBytes: rx, txBytes: 5 }],
+      },
+    });
+    const first = await c.collect();
+    expect(first.cpu).toMatchObject({ cores: 2, loadPercent: 20, perCorePercent: [10, 30] });
+    expect(first.network).toEqual([
+      { iface: 'eth0', rxBytes: 1000, txBytes: 5, rxBytesPerSec: null, txBytesPerSec: null },
+    ]);
+    ticks = [
+      { busy: 150, total: 1100 },
+      { busy: 300, total: 1100 },
+    ];
+    rx = 1000 + 10_000;
+    await new Promise((r) => setTimeout(r, 200));
+    const second = await c.collect();
+    expect(second.cpu).toMatchObject({ loadPercent: 25, perCorePercent: [50, 0] });
+    const [eth0] = second.network;
+    // 10 kB over a little more than 200 ms; nothing sent.
+    expect(eth0!.rxBytesPerSec).toBeGreaterThan(20_000);
+    expect(eth0!.rxBytesPerSec).toBeLessThanOrEqual(50_000);
+    expect(eth0!.txBytesPerSec).toBe(0);
+    // No tick in between: the previous figures stand rather than a division by zero.
+    const third = await c.collect();
+    expect(third.cpu.loadPercent).toBe(25);
+  });
+
+  it('takes a snapshot without starting a single process', async () => {
+    // systeminformation's currentLoad and networkStats start shells (one of them with execSync,
+    // blocking the worker): the collector reads /proc itself. Every way of starting a process
+    // is recorded for the modules loaded here, systeminformation's included.
+    const started: string[] = [];
+    let fresh: typeof CollectorModule | undefined;
+    jest.isolateModules(() => {
+      const real = jest.requireActual<Record<string, unknown>>('node:child_process');
+      const recorded = Object.fromEntries(
+        ['exec', 'execFile', 'execSync', 'execFileSync', 'spawn', 'spawnSync', 'fork'].map((name) => [
+          name,
+          (...args: unknown[]) => {
+            started.push(`${name} ${String(args[0])}`);
+            return (real[name] as (...a: unknown[]) => unknown)(...args);
+          },
+        ]),
+      );
+      jest.doMock('child_process', () => ({ ...real, ...recorded }));
+      jest.doMock('node:child_process', () => ({ ...real, ...recorded }));
+      fresh = jest.requireActual<typeof CollectorModule>('../../activities/health/collector');
+    });
+    const c = fresh!.createHealthCollector({ host: 'quiet' });
+    await c.prime();
+    await new Promise((r) => setTimeout(r, 100));
+    const s = await c.collect();
+    expect(s.cpu.cores).toBeGreaterThan(0);
+    expect(s.network.some((n) => n.iface === 'lo')).toBe(true);
+    expect(started).toEqual([]);
   });
 
   it('counts real TCP sockets from /proc', async () => {
