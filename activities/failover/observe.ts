@@ -40,9 +40,12 @@ function httpText(url: string, timeoutMs: number, signal?: AbortSignal): Promise
       if (done) return;
       done = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       req.destroy();
       resolve(v);
     };
+    // Removed again when the probe ends: an observer probes for as long as its signal lives.
+    const onAbort = (): void => finish(null);
     const lib = url.startsWith('https:') ? https : http;
     const req = lib.get(url, { agent: false }, (res) => {
       let body = '';
@@ -55,7 +58,7 @@ function httpText(url: string, timeoutMs: number, signal?: AbortSignal): Promise
     });
     req.on('error', () => finish(null));
     const timer = setTimeout(() => finish(null), timeoutMs);
-    signal?.addEventListener('abort', () => finish(null), { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 

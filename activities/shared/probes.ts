@@ -32,9 +32,12 @@ function httpProbe(p: Extract<ProbeSpec, { type: 'http' }>, ctx: ProbeContext): 
       if (done) return;
       done = true;
       clearTimeout(timer);
+      ctx.signal?.removeEventListener('abort', onAbort);
       req.destroy();
       resolve(o);
     };
+    // Removed again when the probe ends: a watch probes for as long as its signal lives.
+    const onAbort = (): void => finish({ ok: false, detail: 'cancelled' });
     const lib = url.startsWith('https:') ? https : http;
     const req = lib.get(url, { headers: { 'user-agent': 'ha-orchestrator-probe' }, agent: false }, (res) => {
       const status = res.statusCode ?? 0;
@@ -62,7 +65,7 @@ function httpProbe(p: Extract<ProbeSpec, { type: 'http' }>, ctx: ProbeContext): 
       () => finish({ ok: false, detail: `timed out after ${p.timeoutMs} ms` }),
       p.timeoutMs,
     );
-    ctx.signal?.addEventListener('abort', () => finish({ ok: false, detail: 'cancelled' }), { once: true });
+    ctx.signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
@@ -78,16 +81,18 @@ function tcpProbe(p: Extract<ProbeSpec, { type: 'tcp' }>, ctx: ProbeContext): Pr
       if (done) return;
       done = true;
       clearTimeout(timer);
+      ctx.signal?.removeEventListener('abort', onAbort);
       sock.destroy();
       resolve(o);
     };
+    const onAbort = (): void => finish({ ok: false, detail: 'cancelled' });
     sock.once('connect', () => finish({ ok: true, detail: 'connected' }));
     sock.once('error', (e: NodeJS.ErrnoException) => finish({ ok: false, detail: e.code ?? e.message }));
     const timer = setTimeout(
       () => finish({ ok: false, detail: `timed out after ${p.timeoutMs} ms` }),
       p.timeoutMs,
     );
-    ctx.signal?.addEventListener('abort', () => finish({ ok: false, detail: 'cancelled' }), { once: true });
+    ctx.signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 

@@ -1,5 +1,6 @@
 // Probes and the probe watch on real sockets and processes: HTTP status and body, TCP, commands,
 // a hang past the timeout, thresholds, and idempotent starts through the host journal.
+import { getEventListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startInstance, stopInstance } from '../../activities/redundancy/act';
 import { runProbe } from '../../activities/shared/probes';
+import { probeRole } from '../../activities/failover/observe';
 import { watchInstance } from '../../activities/redundancy/watch';
 import type { ProbeSpec, ProbeTiming } from '../../src/redundancy/model/types';
 
@@ -77,6 +79,26 @@ describe('probes', () => {
       ok: false,
       detail: 'ECONNREFUSED',
     });
+  });
+
+  it('leaves nothing on the watch signal: a watch probes for hours under one signal', async () => {
+    const watch = new AbortController();
+    const signal = watch.signal;
+    answer = { status: 200, body: 'primary' };
+    for (let i = 0; i < 20; i++) {
+      await runProbe(http(), { ...ctx, signal });
+      await runProbe({ type: 'tcp', address: `127.0.0.1:${port}`, ...timing }, { ...ctx, signal });
+      expect(await probeRole(http(), { ...ctx, signal })).toBe('primary');
+    }
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+    // A probe in flight still ends at once when the watch is cancelled.
+    answer = { status: 200, body: '', hang: true };
+    const pending = runProbe(http({ timeoutMs: 60_000 }), { ...ctx, signal });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(getEventListeners(signal, 'abort')).toHaveLength(1);
+    watch.abort();
+    expect(await pending).toEqual({ ok: false, detail: 'cancelled' });
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 
   it('command: exit 0, a failure with its stderr, and a hang killed at the probe timeout', async () => {
