@@ -16,7 +16,14 @@ export interface HealthBenchResult {
 const REFERENCE =
   "cat /proc/stat /proc/meminfo /proc/loadavg /proc/net/dev >/dev/null; df -P -k >/dev/null; ls /proc | grep -c '^[0-9]' >/dev/null; cat /proc/net/tcp /proc/net/tcp6 | wc -l >/dev/null";
 
-export async function benchHealth(n = 60): Promise<HealthBenchResult> {
+/**
+ * Between samples: longer than systeminformation's own caches (200 ms for the CPU load, 500 ms
+ * for the traffic figures), which made back-to-back samples skip the work a real snapshot does
+ * (a health interval is a second or more).
+ */
+const PAUSE_MS = 600;
+
+export async function benchHealth(n = 40): Promise<HealthBenchResult> {
   const collector = createHealthCollector({ host: 'bench' });
   await collector.prime();
   await collector.collect(); // warm up modules and caches
@@ -26,7 +33,7 @@ export async function benchHealth(n = 60): Promise<HealthBenchResult> {
     // Interleaved, so that both see the same machine conditions.
     ours.push(await measure(() => collector.collect()));
     ref.push(await measure(() => runCommand('sh', ['-c', REFERENCE])));
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, PAUSE_MS));
   }
   const cpu = ours.map((s) => s.cpuMs);
   const result: HealthBenchResult = {

@@ -21,6 +21,11 @@ export const DEV_IP = '127.0.0.1';
  * an idle server reads no more often than before.
  */
 export const DEV_DYNAMIC_CONFIG = [
+  // One partition per task queue (the server's default is four): on one server node they add
+  // no throughput, and a host queue has one worker, so a task put into a partition where that
+  // worker is not polling is written to the store and forwarded instead of handed over.
+  'matching.numTaskqueueReadPartitions=1',
+  'matching.numTaskqueueWritePartitions=1',
   'frontend.WorkerHeartbeatsEnabled=true',
   'frontend.ListWorkersEnabled=true',
   'history.transferProcessorMaxPollRPS=1000',
