@@ -52,6 +52,25 @@ export const SKIP_FS_TYPES = new Set([
   'nsfs',
 ]);
 
+/** A file's text, or undefined where it cannot be read (no /proc). */
+async function readText(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * /proc/stat, read once for the process counts and the CPU ticks of one snapshot: a call while
+ * a read is in flight shares it; the next snapshot reads afresh.
+ */
+let statInFlight: Promise<string | undefined> | undefined;
+function procStat(): Promise<string | undefined> {
+  statInFlight ??= readText('/proc/stat').finally(() => (statInFlight = undefined));
+  return statInFlight;
+}
+
 export const linuxProc: ProcReader = {
   async processes() {
     let entries: string[];
@@ -65,12 +84,10 @@ export const linuxProc: ProcReader = {
     const total = entries.reduce((n, e) => (e.charCodeAt(0) >= 48 && e.charCodeAt(0) <= 57 ? n + 1 : n), 0);
     let running = 0;
     let blocked = 0;
-    try {
-      const stat = await readFile('/proc/stat', 'utf8');
+    const stat = await procStat();
+    if (stat !== undefined) {
       running = Number(/^procs_running (\d+)/m.exec(stat)?.[1] ?? 0);
       blocked = Number(/^procs_blocked (\d+)/m.exec(stat)?.[1] ?? 0);
-    } catch {
-      /* keep zeros */
     }
     return { total, running, blocked, sleeping: Math.max(0, total - running - blocked) };
   },
@@ -119,24 +136,15 @@ export const linuxProc: ProcReader = {
   async cpuTicks() {
     // systeminformation's currentLoad runs `cat /proc/stat | grep cpu` through execSync on
     // Linux: a shell started on every snapshot, with the worker's event loop blocked meanwhile.
-    let stat: string;
-    try {
-      stat = await readFile('/proc/stat', 'utf8');
-    } catch {
-      return undefined;
-    }
-    return parseCpuTicks(stat);
+    const stat = await procStat();
+    return stat === undefined ? undefined : parseCpuTicks(stat);
   },
   async network() {
     // One read of /proc/net/dev for every interface. systeminformation's networkStats runs a
     // shell with seven `cat`s per interface and looks for nmcli on every call: a quarter of a
     // second of CPU per snapshot, times fifty hosts on one machine in the fleet bench.
-    let dev: string;
-    try {
-      dev = await readFile('/proc/net/dev', 'utf8');
-    } catch {
-      return undefined;
-    }
+    const dev = await readText('/proc/net/dev');
+    if (dev === undefined) return undefined;
     // The interfaces systeminformation listed: those with an address.
     const named = new Set(Object.keys(os.networkInterfaces()));
     return parseNetDev(dev).filter((n) => named.has(n.iface));
