@@ -143,21 +143,16 @@ const STATUS_NAMES = [
  */
 async function listAllRuns(
   client: Client,
+  ctx: StatusContext,
   sets: ReadonlySet<string>,
   cap: number,
 ): Promise<{ listed: Map<string, Listed>; exhausted: boolean }> {
   const listed = new Map<string, Listed>();
   let settled = 0;
   let read = 0;
-  const query = `WorkflowType = '${BACKUP_WORKFLOWS.backup}'`;
   let nextPageToken: Uint8Array | undefined;
   do {
-    const page = await client.workflowService.listWorkflowExecutions({
-      namespace: client.options.namespace,
-      query,
-      pageSize: 1000,
-      ...(nextPageToken ? { nextPageToken } : {}),
-    });
+    const page = await (nextPageToken ? runsPage(client, nextPageToken) : firstRunsPage(client, ctx));
     for (const e of page.executions ?? []) {
       if (await noteRun(client, listed, sets, e)) settled++;
       if (settled === sets.size || ++read >= cap) return { listed, exhausted: false };
@@ -166,6 +161,21 @@ async function listAllRuns(
   } while (nextPageToken);
   return { listed, exhausted: true };
 }
+
+const RUNS_PAGE = 1000;
+
+function runsPage(client: Client, nextPageToken?: Uint8Array) {
+  return client.workflowService.listWorkflowExecutions({
+    namespace: client.options.namespace,
+    query: `WorkflowType = '${BACKUP_WORKFLOWS.backup}'`,
+    pageSize: RUNS_PAGE,
+    ...(nextPageToken ? { nextPageToken } : {}),
+  });
+}
+
+/** The first page (all a fleet's sets usually need), read once; `hactl status` starts it early. */
+const firstRunsPage = (client: Client, ctx: StatusContext): ReturnType<typeof runsPage> =>
+  ctx.shared('backup:runs:first-page', () => runsPage(client));
 
 /**
  * Adds one listed run to its set, unless the set already has its newest completed run (runs
@@ -216,7 +226,7 @@ export async function backupStatus(
 ): Promise<BackupSetStatus[]> {
   const [schedules, { listed, exhausted }] = await Promise.all([
     ctx.scheduleStatus(config.backups.map((b) => BACKUP_IDS.backupSchedule(b.spec.set))),
-    listAllRuns(client, new Set(config.backups.map((b) => b.spec.set)), listingCap),
+    listAllRuns(client, ctx, new Set(config.backups.map((b) => b.spec.set)), listingCap),
   ]);
   return mapLimit(config.backups, SERVER_CONCURRENCY, async (b): Promise<BackupSetStatus> => {
     const set = b.spec.set;
@@ -268,6 +278,9 @@ export function renderBackupStatus(sets: BackupSetStatus[]): string[] {
 
 export const backupStatusSection: StatusSection<BackupSection, BackupSetStatus[]> = {
   key: 'backups',
+  prefetch(client, ctx) {
+    void firstRunsPage(client, ctx).catch(() => undefined);
+  },
   collect: async (client, config, now, ctx) => (config ? backupStatus(client, config, now, ctx) : []),
   render: renderBackupStatus,
   metrics: backupMetrics,

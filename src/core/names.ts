@@ -25,6 +25,8 @@ export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 export const MEMO = {
   managedBy: 'haManagedBy',
   configHash: 'haConfigHash',
+  /** A controller's current view (what its state query answers), kept while it changes. */
+  view: 'haView',
 } as const;
 
 /** FNV-1a, 32 bits, hex: a short stable tag for long names (pure, no Node crypto here). */

@@ -2,16 +2,19 @@
 // age, up or down. Hosts of the config and any host with a running monitor are shown.
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { SA } from '../core/search-attributes';
 import { formatPercent, formatRate, formatSeconds } from '../core/format';
 import { formatTable } from '../platform/cli/table';
-import type { StatusSection } from '../platform/capability';
+import type { StatusContext, StatusSection } from '../platform/capability';
+import { mapLimit, SERVER_CONCURRENCY } from '../platform/concurrency';
+import { payloadValue, sharedViews, statusContext } from '../platform/status';
+import { temporal } from '@temporalio/proto';
 import type { BaseConfig } from '../platform/config/load';
 import { monitorStateQuery } from '../../workflows/health/messages';
 import type { HealthSection } from './desired';
 import { healthMetrics } from './metrics';
 import { HEALTH_IDS, HEALTH_KIND } from './model/ids';
-import type { HostSnapshot, HostState, MonitorState } from './model/types';
+import { applyReport } from './model/monitor-state';
+import type { HealthSnapshotResult, HostReport, HostSnapshot, HostState, MonitorState } from './model/types';
 
 export interface HostStatus {
   host: string;
@@ -26,7 +29,23 @@ export interface HostStatus {
 
 const QUERY_TIMEOUT_MS = 5_000;
 
-async function hostStatus(client: Client, host: string, now: number): Promise<HostStatus> {
+/** A host's status from its monitor's state (queried, or kept in the monitor's memo). */
+export function fromMonitorState(host: string, s: MonitorState, now: number): HostStatus {
+  const at = s.lastSnapshotAt ? Date.parse(s.lastSnapshotAt) : null;
+  return {
+    host,
+    state: s.state,
+    since: s.since,
+    snapshotAt: s.lastSnapshotAt,
+    ageSeconds: at === null ? null : Math.max(0, Math.round((now - at) / 100) / 10),
+    lastReportAt: s.lastReportAt,
+    error: s.state === 'down' ? s.lastError : null,
+    snapshot: s.lastSnapshot,
+  };
+}
+
+/** A host whose monitor keeps no view (a run from an older release): its state query. */
+async function queryHostStatus(client: Client, host: string, now: number): Promise<HostStatus> {
   const empty = { since: null, snapshotAt: null, ageSeconds: null, lastReportAt: null, snapshot: null };
   let s: MonitorState;
   try {
@@ -50,33 +69,79 @@ async function hostStatus(client: Client, host: string, now: number): Promise<Ho
       error: `cannot query ${HEALTH_IDS.monitor(host)}: ${why} (is a worker running?)`,
     };
   }
-  const at = s.lastSnapshotAt ? Date.parse(s.lastSnapshotAt) : null;
-  return {
-    host,
-    state: s.state,
-    since: s.since,
-    snapshotAt: s.lastSnapshotAt,
-    ageSeconds: at === null ? null : Math.max(0, Math.round((now - at) / 100) / 10),
-    lastReportAt: s.lastReportAt,
-    error: s.state === 'down' ? s.lastError : null,
-    snapshot: s.lastSnapshot,
-  };
+  return fromMonitorState(host, s, now);
 }
 
+/**
+ * A host's status from the state its monitor kept at its last change and, when newer, the
+ * host's report in the latest snapshot run, applied as the monitor applies it. Pure.
+ */
+export function hostStatusOf(
+  host: string,
+  kept: MonitorState,
+  latest: HostReport | undefined,
+  now: number,
+): HostStatus {
+  const s = { ...kept };
+  if (latest && (!s.lastReportAt || latest.at > s.lastReportAt)) applyReport(s, latest);
+  return fromMonitorState(host, s, now);
+}
+
+/**
+ * Each host's report in the newest completed run of the snapshot Schedule (none: no such run
+ * kept). The Schedule listing names its recent runs; the run's result is its close event.
+ */
+function latestReports(client: Client, ctx: StatusContext): Promise<Map<string, HostReport>> {
+  return ctx.shared('health:latest-reports', () => readLatestReports(client, ctx));
+}
+
+const monitorViews = (client: Client, ctx: StatusContext): Promise<Map<string, MonitorState | undefined>> =>
+  sharedViews<MonitorState>(client, ctx, HEALTH_KIND.monitor, HEALTH_IDS.monitor(''));
+
+async function readLatestReports(client: Client, ctx: StatusContext): Promise<Map<string, HostReport>> {
+  const runs = (await ctx.schedules()).get(HEALTH_IDS.healthSchedule())?.recentRuns ?? [];
+  // The newest may still be collecting; the one before it has ended.
+  for (const execution of runs.slice(0, 3)) {
+    let page;
+    try {
+      page = await client.workflowService.getWorkflowExecutionHistory({
+        namespace: client.options.namespace,
+        execution,
+        historyEventFilterType:
+          temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
+      });
+    } catch {
+      continue; // gone with the namespace's retention
+    }
+    const done = page.history?.events?.[0]?.workflowExecutionCompletedEventAttributes;
+    const result = (await payloadValue(client, done?.result?.payloads?.[0])) as
+      HealthSnapshotResult | undefined;
+    if (Array.isArray(result?.reports)) return new Map(result.reports.map((r) => [r.host, r]));
+  }
+  return new Map();
+}
+
+/**
+ * The hosts of the config and those of every running monitor (another config, or none given).
+ * One listing of the monitors (each keeps its state as of its last change in its memo) and the
+ * latest snapshot run's result (the fresh snapshots): a fleet's hosts in two calls, where a
+ * query to every monitor costs the workflow workers and the server a round trip each. A
+ * monitor without that memo (started by an older release, unchanged since) is queried.
+ */
 export async function collectHostStatus(
   client: Client,
   config: (BaseConfig & HealthSection) | undefined,
   now: number,
+  ctx: StatusContext = statusContext(client),
 ): Promise<HostStatus[]> {
-  const hosts = new Set(config?.hosts.map((h) => h.name) ?? []);
-  // Monitors of hosts not in this config (another config, or none given) still count.
-  const prefix = HEALTH_IDS.monitor('');
-  for await (const w of client.workflow.list({
-    query: `${SA.kind} = '${HEALTH_KIND.monitor}' AND ExecutionStatus = 'Running'`,
-  })) {
-    if (w.workflowId.startsWith(prefix)) hosts.add(w.workflowId.slice(prefix.length));
-  }
-  return Promise.all([...hosts].sort().map((h) => hostStatus(client, h, now)));
+  const [views, latest] = await Promise.all([monitorViews(client, ctx), latestReports(client, ctx)]);
+  const hosts = new Set([...(config?.hosts.map((h) => h.name) ?? []), ...views.keys()]);
+  return mapLimit([...hosts].sort(), SERVER_CONCURRENCY, (h) => {
+    const view = views.get(h);
+    return view
+      ? Promise.resolve(hostStatusOf(h, view, latest.get(h), now))
+      : queryHostStatus(client, h, now);
+  });
 }
 
 /** The hosts table of `hactl status`. Pure. */
@@ -107,6 +172,10 @@ export function renderHostStatus(hosts: HostStatus[]): string[] {
 
 export const healthStatus: StatusSection<HealthSection, HostStatus[]> = {
   key: 'hosts',
+  prefetch(client, ctx) {
+    for (const read of [monitorViews(client, ctx), latestReports(client, ctx)])
+      void read.catch(() => undefined);
+  },
   collect: collectHostStatus,
   render: renderHostStatus,
   metrics: healthMetrics,

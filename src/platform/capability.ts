@@ -32,6 +32,8 @@ export interface ScheduleStatus {
 export interface ListedSchedule {
   status: ScheduleStatus;
   managed: boolean;
+  /** The runs it started most recently (the server keeps a few), newest first. */
+  recentRuns: Array<{ workflowId: string; runId: string }>;
 }
 
 /** What the sections of one `hactl status` share, read once from the server. */
@@ -43,12 +45,20 @@ export interface StatusContext {
    * behind a change) read one by one. Absent: no such schedule.
    */
   scheduleStatus(ids: readonly string[]): Promise<Map<string, ScheduleStatus>>;
+  /** A read shared by the sections: `load` runs on the first call for `key`, later calls share it. */
+  shared<T>(key: string, load: () => Promise<T>): Promise<T>;
 }
 
 /** A capability's part of `hactl status`: its key in `--json`, how to collect and show it. */
 export interface StatusSection<C = unknown, D = unknown> {
   key: string;
   collect(client: Client, config: (BaseConfig & C) | undefined, now: number, ctx: StatusContext): Promise<D>;
+  /**
+   * Starts, through `ctx.shared`, the reads that do not depend on the config, so that the server
+   * answers while the CLI parses it; `collect` then finds them under the same keys (and reports
+   * their errors).
+   */
+  prefetch?(client: Client, ctx: StatusContext): void;
   /** Pure: lines for the terminal (none when there is nothing to show). */
   render(data: D): string[];
   /**

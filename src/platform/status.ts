@@ -5,6 +5,7 @@ import { ScheduleNotFoundError } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import type { temporal } from '@temporalio/proto';
 import { MEMO, PRODUCT } from '../core/names';
+import { SA } from '../core/search-attribute-names';
 import type { ListedSchedule, ScheduleStatus, StatusContext, StatusSection } from './capability';
 import { mapLimit, SERVER_CONCURRENCY } from './concurrency';
 
@@ -42,6 +43,13 @@ async function fromListEntry(
       lastRunAt: iso(e.info?.recentActions?.at(-1)?.actualTime),
     },
     managed: (await payloadValue(client, e.memo?.fields?.[MEMO.managedBy])) === PRODUCT,
+    recentRuns: (e.info?.recentActions ?? [])
+      .map((a) => ({
+        workflowId: a.startWorkflowResult?.workflowId ?? '',
+        runId: a.startWorkflowResult?.runId ?? '',
+      }))
+      .filter((r) => r.workflowId && r.runId)
+      .reverse(),
   };
 }
 
@@ -64,6 +72,67 @@ export async function payloadValue(
   } catch {
     return undefined; // not ours to read: not managed by us
   }
+}
+
+/**
+ * Every running controller of one kind, by name (its workflow ID less `prefix`), with the view
+ * its memo keeps (undefined: a run from before controllers kept one). One listing for a whole
+ * fleet, where a query to each controller costs the server and the workflow workers a round
+ * trip each; and it answers while no workflow worker runs. The memo is written in the same
+ * workflow task as the change, and the listing shows it a moment later.
+ */
+export async function controllerViews<T>(
+  client: Client,
+  kind: string,
+  prefix: string,
+): Promise<Map<string, T | undefined>> {
+  const out = new Map<string, T | undefined>();
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await client.workflowService.listWorkflowExecutions({
+      namespace: client.options.namespace,
+      query: `${SA.kind} = '${kind}' AND ExecutionStatus = 'Running'`,
+      pageSize: 1000,
+      ...(nextPageToken ? { nextPageToken } : {}),
+    });
+    for (const e of page.executions ?? []) {
+      const id = e.execution?.workflowId ?? '';
+      if (!id.startsWith(prefix)) continue;
+      const view = (await payloadValue(client, e.memo?.fields?.[MEMO.view])) as T | undefined;
+      out.set(id.slice(prefix.length), view ?? undefined);
+    }
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+  return out;
+}
+
+/** controllerViews, read once per status (a section's prefetch may have started it). */
+export function sharedViews<T>(
+  client: Client,
+  ctx: StatusContext,
+  kind: string,
+  prefix: string,
+): Promise<Map<string, T | undefined>> {
+  return ctx.shared(`views:${kind}:${prefix}`, () => controllerViews<T>(client, kind, prefix));
+}
+
+/**
+ * The views of these controllers (default: every running one, in name order): each from its
+ * memo, or, where it keeps none, from `query` (which throws for a controller that does not run).
+ */
+export async function viewsOf<T>(
+  client: Client,
+  ctx: StatusContext,
+  kind: string,
+  prefix: string,
+  names: readonly string[] | undefined,
+  query: (name: string) => Promise<T>,
+): Promise<T[]> {
+  const views = await sharedViews<T>(client, ctx, kind, prefix);
+  return mapLimit(names ?? [...views.keys()].sort(), SERVER_CONCURRENCY, (n) => {
+    const v = views.get(n);
+    return v !== undefined ? Promise.resolve(v) : query(n);
+  });
 }
 
 async function describeSchedule(client: Client, id: string): Promise<ScheduleStatus | undefined> {
@@ -105,8 +174,14 @@ export function statusContext(client: Client): StatusContext {
       } while (nextPageToken);
       return m;
     })());
+  const reads = new Map<string, Promise<unknown>>();
   return {
     schedules,
+    shared<T>(key: string, load: () => Promise<T>): Promise<T> {
+      let p = reads.get(key) as Promise<T> | undefined;
+      if (!p) reads.set(key, (p = load()));
+      return p;
+    },
     async scheduleStatus(ids) {
       const listed = await schedules();
       const out = new Map<string, ScheduleStatus>();

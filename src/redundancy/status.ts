@@ -1,6 +1,9 @@
-// Services' part of `hactl status`: each service's health and where its instances run.
+// Services' part of `hactl status`: each service's health and where its instances run, from
+// the views the controllers keep in their memos (one listing).
 import type { StatusSection } from '../platform/capability';
-import { listServices } from './client';
+import { sharedViews, viewsOf } from '../platform/status';
+import { serviceState } from './client';
+import { REDUNDANCY_IDS, REDUNDANCY_KIND } from './model/ids';
 import { renderServicesStatus } from './cli/render';
 import type { RedundancySection } from './desired';
 import type { ServiceView } from './model/types';
@@ -8,14 +11,26 @@ import { redundancyMetrics } from './metrics';
 
 export const redundancyStatusSection: StatusSection<RedundancySection, ServiceView[] | null> = {
   key: 'services',
-  async collect(client, config) {
+  prefetch(client, ctx) {
+    void sharedViews(client, ctx, REDUNDANCY_KIND.controller, REDUNDANCY_IDS.controller('')).catch(
+      () => undefined,
+    );
+  },
+  async collect(client, config, _now, ctx) {
     if (config && !config.services?.length) return null;
     try {
       return await client.connection.withDeadline(Date.now() + 5_000, () =>
-        listServices(client, config ? config.services.map((s) => s.spec.name) : undefined),
+        viewsOf(
+          client,
+          ctx,
+          REDUNDANCY_KIND.controller,
+          REDUNDANCY_IDS.controller(''),
+          config?.services.map((s) => s.spec.name),
+          (name) => serviceState(client, name),
+        ),
       );
     } catch {
-      return null; // not applied yet on this server, or no worker answers the query
+      return null; // not applied yet on this server, or an older controller no worker answers for
     }
   },
   render: renderServicesStatus,

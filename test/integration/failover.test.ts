@@ -130,8 +130,11 @@ describe('failover group with real nodes', () => {
     expect(v.explain).toBe('no failover: primary pg1 is healthy for 3 of 3 observers');
     const r = await cli(['failover', 'status', 'db']);
     expect(r.stdout).toContain('db: healthy, primary pg1, mode automatic');
-    const s = await cli(['status', '--config', W('ha.yml')]);
-    expect(s.stdout).toMatch(/db\s+healthy\s+pg1\s+pg1:primary\/up pg2:standby\/up/);
+    // Status reads the view the controller keeps in its memo: the listing shows it a moment later.
+    const line = /db\s+healthy\s+pg1\s+pg1:primary\/up pg2:standby\/up/;
+    await waitFor(async () => line.test((await cli(['status', '--config', W('ha.yml')])).stdout), {
+      timeoutMs: 10_000,
+    });
   });
 
   it('a fence that fails: no promotion, the status says why, a critical alert; fixed and forced, pg2 takes over', async () => {

@@ -135,8 +135,13 @@ describe('service redundancy with real processes', () => {
     expect(JSON.parse(r.stdout)).toEqual([
       expect.objectContaining({ service: 'web', health: 'healthy', healthy: 2 }),
     ]);
-    const s = await cli(['status', '--config', W('ha.yml')]);
-    expect(s.stdout).toMatch(/web\s+healthy\s+2\/2/);
+    // Status reads the view the controller keeps in its memo: the listing shows it a moment later.
+    await waitFor(
+      async () => /web\s+healthy\s+2\/2/.test((await cli(['status', '--config', W('ha.yml')])).stdout),
+      {
+        timeoutMs: 10_000,
+      },
+    );
   });
 
   it('a killed instance is restarted in place and healthy again; the restart is in history with its reason', async () => {

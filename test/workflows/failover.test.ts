@@ -12,7 +12,7 @@ import type { GroupSpec, GroupView, Observation, Role } from '../../src/failover
 import type { failoverGroupWorkflow, FailoverInput } from '../../workflows/failover/group';
 import { failoverHistoryQuery, groupQuery, pauseGroupUpdate } from '../../workflows/failover/messages';
 import { testEnv, waitFor } from '../helpers';
-import { unique, withMockedActivities } from './harness';
+import { unique, viewInMemo, withMockedActivities } from './harness';
 import type { MockHost } from './harness';
 
 const env = testEnv(__filename);
@@ -204,6 +204,8 @@ describe('failover group controller (mocked nodes)', () => {
         expect(c.calls).toEqual(['fence pg1@alpha', 'promote pg2@beta', 'repoint pg2@gamma']);
         const v = await view(h);
         expect(v.nodes.find((n) => n.name === 'pg1')!.fenced).toBe(true);
+        // The memo keeps the view that hactl status reads.
+        await viewInMemo(h, () => view(h));
         await h.terminate();
       },
       c.shared,
@@ -421,6 +423,8 @@ describe('failover group controller (mocked nodes)', () => {
         expect(v.nodes.find((n) => n.name === 'pg1')!.fenced).toBe(true);
         expect((await g.query(failoverHistoryQuery)).filter((e) => e.kind === 'failover')).toHaveLength(1);
         expect(c.calls.filter((x) => x.startsWith('promote'))).toEqual(['promote pg2@beta']);
+        // The new run keeps the view in its own memo from its start.
+        await viewInMemo(g, () => g.query(groupQuery));
         await g.terminate();
       },
       c.shared,

@@ -1,9 +1,13 @@
 // hostMonitorWorkflow: a controller that lives for months keeps its state across
 // continue-as-new, and its history stays short.
 import type { temporal } from '@temporalio/proto';
-import type { HostReport } from '../../src/health/model/types';
-import { SHARED_TASK_QUEUE } from '../../src/core/names';
+import type { HostReport, MonitorState } from '../../src/health/model/types';
+import { collectHostStatus } from '../../src/health/status';
+import { HEALTH_KIND } from '../../src/health/model/ids';
+import { SA } from '../../src/core/search-attribute-names';
+import { MEMO, SHARED_TASK_QUEUE } from '../../src/core/names';
 import type { hostMonitorWorkflow } from '../../workflows/health/host-monitor';
+import { VIEW_MAX_CHARS } from '../../workflows/shared/controller';
 import type { alertsManagerWorkflow } from '../../workflows/alerts/manager';
 import { alertsQuery } from '../../workflows/alerts/messages';
 import { hostReportSignal, monitorStateQuery, subscribeSignal } from '../../workflows/health/messages';
@@ -45,6 +49,8 @@ describe('hostMonitorWorkflow (continue-as-new)', () => {
         workflowId: `monitor:${host}`,
         taskQueue: SHARED_TASK_QUEUE,
         args: [{ host, maxReportsPerRun: 3 }],
+        // As hactl apply starts it: status lists the monitors by kind.
+        searchAttributes: { [SA.kind]: [HEALTH_KIND.monitor] },
       });
       for (const [i, ok] of oks.entries()) {
         await handle.signal(hostReportSignal, report(host, i, ok));
@@ -79,6 +85,33 @@ describe('hostMonitorWorkflow (continue-as-new)', () => {
       expect(events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
       expect(events.length).toBeLessThan(40);
       expect(d.searchAttributes.HaState).toEqual(['up']);
+      // The memo keeps the state as of its last up/down change (hactl status lists it); each
+      // run writes it at its start, then at each change (the first run: up at report 0, down at
+      // report 2, up again if report 3 reached it while it was closing).
+      expect(d.memo?.[MEMO.view]).toMatchObject({ host, state: 'up', since: s.since });
+      const written = events.filter((e) => e.workflowPropertiesModifiedEventAttributes?.upsertedMemo);
+      const seen = events.filter(
+        (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'hostReport',
+      ).length;
+      const oksSeen = oks.slice(0, seen); // the first run's reports are the first ones sent
+      const changes = oksSeen.filter((ok, i) => i === 0 || ok !== oksSeen[i - 1]).length;
+      expect(written).toHaveLength(1 + changes);
+      // hactl status takes the host's state from that memo, without a query to the monitor (no
+      // snapshot Schedule here: the snapshot is the one the latest run started with).
+      const kept = d.memo?.[MEMO.view] as MonitorState;
+      const handles = jest.spyOn(client.workflow, 'getHandle');
+      let last = '';
+      const shown = await waitFor(
+        async () => {
+          const h = (await collectHostStatus(client, undefined, Date.now())).find((x) => x.host === host);
+          last = JSON.stringify(h ?? null).slice(0, 400);
+          return h?.snapshotAt === kept.lastSnapshotAt ? h : undefined;
+        },
+        { timeoutMs: 10_000, message: () => `status shows ${last}` },
+      );
+      expect(shown).toMatchObject({ state: 'up', since: s.since, error: null, snapshot: kept.lastSnapshot });
+      expect(handles.mock.calls.filter(([id]) => id === handle.workflowId)).toEqual([]);
+      handles.mockRestore();
       await latest.terminate('test done');
     });
   });
@@ -169,6 +202,52 @@ describe('hostMonitorWorkflow (continue-as-new)', () => {
       expect(Math.max(...perRun)).toBeLessThanOrEqual(3);
       await latest.terminate('test done');
       await manager.terminate('test done');
+    });
+  });
+
+  it('a view too long for the memo is not kept (status asks the query), and is again once it fits', async () => {
+    const host = unique('big');
+    await withMockedActivities(env, [], async (client) => {
+      const handle = await client.workflow.start<typeof hostMonitorWorkflow>('hostMonitorWorkflow', {
+        workflowId: `monitor:${host}`,
+        taskQueue: SHARED_TASK_QUEUE,
+        args: [{ host }],
+        searchAttributes: { [SA.kind]: [HEALTH_KIND.monitor] },
+      });
+      const memo = async () => (await handle.describe()).memo?.[MEMO.view] as MonitorState | undefined;
+      const send = async (r: HostReport, n: number): Promise<void> => {
+        await handle.signal(hostReportSignal, r);
+        await waitFor(async () => (await handle.query(monitorStateQuery)).reports === n, {
+          timeoutMs: 20_000,
+        });
+      };
+      await send(report(host, 0, true), 1);
+      await waitFor(async () => (await memo())?.state === 'up');
+      await send(report(host, 1, false), 2);
+      await waitFor(async () => (await memo())?.state === 'down');
+      // Up again, from a host with thousands of interfaces: far past VIEW_MAX_CHARS.
+      const big = report(host, 2, true);
+      if (big.ok)
+        big.snapshot.network = Array.from({ length: 2_000 }, (_, i) => ({
+          iface: `veth${i}`,
+          rxBytes: i,
+          txBytes: i,
+          rxBytesPerSec: 0,
+          txBytesPerSec: 0,
+        }));
+      expect(JSON.stringify(big).length).toBeGreaterThan(VIEW_MAX_CHARS);
+      await send(big, 3);
+      await waitFor(async () => (await memo()) === undefined);
+      expect((await handle.query(monitorStateQuery)).lastSnapshot?.network).toHaveLength(2_000);
+      // Status still shows the host, from the query.
+      const shown = (await collectHostStatus(client, undefined, Date.now())).find((x) => x.host === host);
+      expect(shown).toMatchObject({ state: 'up', since: big.at });
+      expect(shown?.snapshot?.network).toHaveLength(2_000);
+      // Down, then up with a small snapshot: the view fits again.
+      await send(report(host, 3, false), 4);
+      await send(report(host, 4, true), 5);
+      await waitFor(async () => (await memo())?.reports === 5);
+      await handle.terminate('test done');
     });
   });
 });

@@ -24,7 +24,7 @@ import {
   ServiceRequestRefused,
 } from '../../src/redundancy/client';
 import { testEnv, waitFor } from '../helpers';
-import { unique, withMockedActivities } from './harness';
+import { unique, viewInMemo, withMockedActivities } from './harness';
 import type { MockHost } from './harness';
 
 const env = testEnv(__filename);
@@ -178,6 +178,10 @@ describe('redundancy controller (mocked hosts)', () => {
           `0 of 2 instances: starting ${s.name}-1 on beta (least loaded: cpu 10 %, memory 40 %)`,
           `1 of 2 instances: starting ${s.name}-2 on alpha (least loaded: cpu 30 %, memory 40 %)`,
         ]);
+        // The memo keeps the view (hactl status reads it); nothing changes, nothing is written.
+        const written = await viewInMemo(h, () => h.query(serviceQuery));
+        await new Promise((r) => setTimeout(r, 3_000));
+        expect(await viewInMemo(h, () => h.query(serviceQuery))).toBe(written);
         await h.terminate();
       },
       f.shared,

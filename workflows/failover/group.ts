@@ -39,7 +39,7 @@ import type {
   PrimaryChanges,
 } from '../../src/failover/model/types';
 import type { FailoverActivities } from '../../activities/failover';
-import { onReconfigure } from '../shared/controller';
+import { onReconfigure, viewPublisher } from '../shared/controller';
 import { reportEvent } from '../shared/events';
 import {
   failoverHistoryQuery,
@@ -593,7 +593,7 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
           : state.primary
             ? 'healthy'
             : 'no-primary';
-  setHandler(groupQuery, (): GroupView => ({
+  const groupView = (): GroupView => ({
     group: spec.name,
     state: groupState(),
     primary: state.primary,
@@ -605,7 +605,10 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
     pendingSwitchover: state.pendingSwitchover,
     primaryChanges: state.primaryChanges ?? countPrimaryChanges(state.history),
     lastPrimaryChange: [...state.history].reverse().find(changedPrimary) ?? null,
-  }));
+  });
+  // The memo keeps what the query answers: `hactl status` lists every group's view at once.
+  const publish = viewPublisher();
+  setHandler(groupQuery, groupView);
   setHandler(failoverHistoryQuery, () => state.history);
   onReconfigure<FailoverInput>((next) => {
     spec = next.spec;
@@ -752,6 +755,7 @@ export async function failoverGroupWorkflow(input: FailoverInput): Promise<void>
           .join('\n') +
         `\n\n${state.explain}`,
     );
+    publish(groupView());
     if (
       !busy &&
       (eventsThisRun >= (input.maxEventsPerRun ?? MAX_EVENTS_PER_RUN) ||

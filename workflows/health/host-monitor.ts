@@ -15,8 +15,9 @@ import type { SampleBatch } from '../../src/core/metrics';
 import { samplesSignal } from '../../src/core/metrics';
 import { SA_KEYS } from '../../src/core/search-attributes';
 import { reportSamples } from '../../src/health/model/metrics';
+import { applyReport } from '../../src/health/model/monitor-state';
 import type { MonitorState } from '../../src/health/model/types';
-import { onReconfigure } from '../shared/controller';
+import { onReconfigure, viewPublisher } from '../shared/controller';
 import { hostReportSignal, monitorStateQuery, subscribeSignal } from './messages';
 
 export interface HostMonitorInput {
@@ -71,6 +72,17 @@ export async function hostMonitorWorkflow(input: HostMonitorInput): Promise<void
     setCurrentDetails(`**${state.host}** is ${state.state} since ${state.since ?? '-'}; ${snap}${err}`);
   };
 
+  // The memo keeps the state as of its last change (up/down, since, the error, the snapshot then):
+  // `hactl status` lists every monitor at once and takes fresher snapshots from the latest
+  // snapshot run's result. Not at every report: fifty memo writes per fan-out slow it down.
+  const publish = viewPublisher();
+  let published: string | null = null;
+  const publishOnChange = (): void => {
+    const key = `${state.state}@${state.since}`;
+    if (key === published) return;
+    published = key;
+    publish(state);
+  };
   setHandler(monitorStateQuery, () => state);
   onReconfigure<HostMonitorInput>(() => undefined); // only the host is configured, and it is in the ID
   setHandler(subscribeSignal, (sub) => {
@@ -84,28 +96,17 @@ export async function hostMonitorWorkflow(input: HostMonitorInput): Promise<void
     reportsThisRun++;
     pending++;
     state.reports++;
-    state.lastReportAt = report.at;
-    const next = report.ok ? 'up' : 'down';
-    if (report.ok) {
-      state.lastSnapshot = report.snapshot;
-      state.lastSnapshotAt = report.snapshot.collectedAt;
-      state.lastError = null;
-    } else {
-      state.lastError = report.error;
-    }
-    if (next !== state.state) {
-      state.state = next;
-      state.since = report.at;
-      upsertSearchAttributes([{ key: SA_KEYS.state, value: next }]);
-    }
+    if (applyReport(state, report)) upsertSearchAttributes([{ key: SA_KEYS.state, value: state.state }]);
   });
 
   upsertSearchAttributes([{ key: SA_KEYS.state, value: state.state }]);
   describe();
+  publishOnChange();
   for (;;) {
     await condition(() => pending > 0);
     pending = 0;
     describe();
+    publishOnChange();
     if (outbox.length) await forward();
     if (
       reportsThisRun >= (input.maxReportsPerRun ?? MAX_REPORTS_PER_RUN) ||

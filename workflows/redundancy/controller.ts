@@ -35,7 +35,7 @@ import type {
   ServiceView,
 } from '../../src/redundancy/model/types';
 import type { RedundancyActivities } from '../../activities/redundancy';
-import { onReconfigure } from '../shared/controller';
+import { onReconfigure, viewPublisher } from '../shared/controller';
 import { reportEvent } from '../shared/events';
 import {
   pauseSignal,
@@ -474,6 +474,8 @@ export async function redundancyWorkflow(input: RedundancyInput): Promise<void> 
   setHandler(scaleSignal, guarded(checkScale, scale));
   setHandler(pauseSignal, guarded(checkPause, pause));
   setHandler(serviceQuery, (): ServiceView => view());
+  // The memo keeps what the query answers: `hactl status` lists every service's view at once.
+  const publish = viewPublisher();
   setHandler(serviceHistoryQuery, () => state.history);
   onReconfigure<RedundancyInput>((next) => {
     spec = next.spec;
@@ -620,6 +622,7 @@ export async function redundancyWorkflow(input: RedundancyInput): Promise<void> 
     for (const a of decision.actions) void run(a);
     tell();
     describe();
+    publish(view());
     if (nextGraceCheck !== null && state.announce) nextGraceCheck = null;
 
     if (

@@ -30,6 +30,9 @@ export const DEV_DYNAMIC_CONFIG = [
   'frontend.ListWorkersEnabled=true',
   'history.transferProcessorMaxPollRPS=1000',
   'history.visibilityProcessorMaxPollRPS=1000',
+  // Controllers keep their view in the memo (a host's snapshot is a few KiB); the server logs
+  // a warning for every memo write above 2 KiB by default.
+  'limit.memoSize.warn=65536',
 ];
 
 /** The port is taken (exit 1). */

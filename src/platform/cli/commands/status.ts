@@ -69,8 +69,9 @@ export function register(program: Command): Command {
           }
         };
         if (!opts.watch) {
-          // The server lists the schedules while the config is parsed (a fleet's config takes a
-          // while); a bad config is still reported before an unreachable server.
+          // The server lists the schedules, and what the sections read first, while the config
+          // is parsed (a fleet's config takes a while); a bad config is still reported before an
+          // unreachable server.
           let conn;
           try {
             conn = await connectClient(globals(cmd));
@@ -80,8 +81,9 @@ export function register(program: Command): Command {
           }
           try {
             const ctx = statusContext(conn.client);
-            // Awaited, and its error reported, by the collection below.
+            // Awaited, and their errors reported, by the collection below.
             const listing = ctx.schedules().catch(() => undefined);
+            for (const s of statusSections()) s.prefetch?.(conn.client, ctx);
             let cfg: HaConfig | undefined;
             try {
               cfg = readConfig();
