@@ -1,5 +1,5 @@
-// Health's part of `hactl status`: per host the latest snapshot (from monitor:<host>), its
-// age, up or down. Hosts of the config and any host with a running monitor are shown.
+// Health's part of `hactl status`: per host up or down (from monitor:<host>), the latest
+// snapshot and its age. Hosts of the config and any host with a running monitor are shown.
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { formatPercent, formatRate, formatSeconds } from '../core/format';
