@@ -1,47 +1,17 @@
 // What a host's status is made of: the state its monitor kept at its last change (memo) and
 // the host's report in the latest snapshot run, applied as the monitor applies every report.
-import { applyReport } from '../../src/health/model/monitor-state';
-import type { HostReport, HostSnapshot, MonitorState } from '../../src/health/model/types';
+import { applyReport, initialMonitorState } from '../../src/health/model/monitor-state';
+import type { HostReport, MonitorState } from '../../src/health/model/types';
+import { healthReport, reportAt } from '../helpers/health';
 import { hostStatusOf } from '../../src/health/status';
 
-const at = (s: number): string => new Date(Date.UTC(2026, 11, 7, 12, 0, s)).toISOString();
-
-function snap(s: number): HostSnapshot {
-  return {
-    host: 'alpha',
-    collectedAt: at(s),
-    worker: { pid: s, hostname: 'h', version: 't' },
-    cpu: { cores: 1, loadPercent: 1, perCorePercent: [1], loadAverage: [0, 0, 0] },
-    memory: { totalBytes: 1, usedBytes: 0, availableBytes: 1, usedPercent: 0 },
-    swap: { totalBytes: 0, usedBytes: 0, freeBytes: 0 },
-    filesystems: [],
-    network: [],
-    processes: { total: 1, running: 1, blocked: 0, sleeping: 0 },
-    tcp: { established: 0, listening: 0, total: 0 },
-    cost: { wallMs: 1, cpuMs: 1 },
-  };
-}
-const ok = (s: number): HostReport => ({ host: 'alpha', ok: true, at: at(s), snapshot: snap(s) });
-const bad = (s: number, error = 'no answer'): HostReport => ({
-  host: 'alpha',
-  ok: false,
-  at: at(s),
-  reason: 'timeout',
-  error,
-});
+const at = reportAt;
+const ok = (s: number): HostReport => healthReport('alpha', s, true);
+const bad = (s: number, error = 'no answer'): HostReport => healthReport('alpha', s, false, error);
 
 /** The state a monitor holds after these reports. */
 function after(...reports: HostReport[]): MonitorState {
-  const s: MonitorState = {
-    host: 'alpha',
-    state: 'unknown',
-    since: null,
-    lastReportAt: null,
-    lastSnapshotAt: null,
-    lastSnapshot: null,
-    lastError: null,
-    reports: 0,
-  };
+  const s = initialMonitorState('alpha');
   for (const r of reports) applyReport(s, r);
   return s;
 }

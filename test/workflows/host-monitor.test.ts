@@ -12,32 +12,12 @@ import type { alertsManagerWorkflow } from '../../workflows/alerts/manager';
 import { alertsQuery } from '../../workflows/alerts/messages';
 import { hostReportSignal, monitorStateQuery, subscribeSignal } from '../../workflows/health/messages';
 import { testEnv, waitFor } from '../helpers';
+import { healthReport } from '../helpers/health';
 import { unique, withMockedActivities } from './harness';
 
 const env = testEnv(__filename);
 
-function report(host: string, i: number, ok: boolean): HostReport {
-  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
-  if (!ok) return { host, ok: false, at, reason: 'timeout', error: `no answer #${i}` };
-  return {
-    host,
-    ok: true,
-    at,
-    snapshot: {
-      host,
-      collectedAt: at,
-      worker: { pid: i, hostname: 'h', version: 'test' },
-      cpu: { cores: 1, loadPercent: i, perCorePercent: [i], loadAverage: [0, 0, 0] },
-      memory: { totalBytes: 1, usedBytes: 1, availableBytes: 0, usedPercent: 100 },
-      swap: { totalBytes: 0, usedBytes: 0, freeBytes: 0 },
-      filesystems: [],
-      network: [],
-      processes: { total: 1, running: 1, blocked: 0, sleeping: 0 },
-      tcp: { established: 0, listening: 0, total: 0 },
-      cost: { wallMs: 1, cpuMs: 1 },
-    },
-  };
-}
+const report = (host: string, i: number, ok: boolean): HostReport => healthReport(host, i, ok);
 
 describe('hostMonitorWorkflow (continue-as-new)', () => {
   it('keeps its state across continue-as-new, with a short history per run', async () => {

@@ -15,7 +15,7 @@ import type { SampleBatch } from '../../src/core/metrics';
 import { samplesSignal } from '../../src/core/metrics';
 import { SA_KEYS } from '../../src/core/search-attributes';
 import { reportSamples } from '../../src/health/model/metrics';
-import { applyReport } from '../../src/health/model/monitor-state';
+import { applyReport, initialMonitorState } from '../../src/health/model/monitor-state';
 import type { MonitorState } from '../../src/health/model/types';
 import { onReconfigure, viewPublisher } from '../shared/controller';
 import { hostReportSignal, monitorStateQuery, subscribeSignal } from './messages';
@@ -36,16 +36,7 @@ export { hostReportSignal, monitorStateQuery };
 export const MAX_REPORTS_PER_RUN = 500;
 
 export async function hostMonitorWorkflow(input: HostMonitorInput): Promise<void> {
-  const state: MonitorState = input.state ?? {
-    host: input.host,
-    state: 'unknown',
-    since: null,
-    lastReportAt: null,
-    lastSnapshotAt: null,
-    lastSnapshot: null,
-    lastError: null,
-    reports: 0,
-  };
+  const state: MonitorState = input.state ?? initialMonitorState(input.host);
   let reportsThisRun = 0;
   const outbox: SampleBatch[] = [...(input.pending ?? [])];
   let pending = outbox.length;
@@ -76,13 +67,7 @@ export async function hostMonitorWorkflow(input: HostMonitorInput): Promise<void
   // `hactl status` lists every monitor at once and takes fresher snapshots from the latest
   // snapshot run's result. Not at every report: fifty memo writes per fan-out slow it down.
   const publish = viewPublisher();
-  let published: string | null = null;
-  const publishOnChange = (): void => {
-    const key = `${state.state}@${state.since}`;
-    if (key === published) return;
-    published = key;
-    publish(state);
-  };
+  const publishOnChange = (): void => publish(state, `${state.state}@${state.since}`);
   setHandler(monitorStateQuery, () => state);
   onReconfigure<HostMonitorInput>(() => undefined); // only the host is configured, and it is in the ID
   setHandler(subscribeSignal, (sub) => {

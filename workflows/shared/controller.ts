@@ -28,18 +28,25 @@ export const VIEW_MAX_CHARS = 64 * 1024;
 
 /**
  * A function that keeps `view` (what the controller's state query answers) in the memo, written
- * only when it differs from what this run wrote last: one memo event per change, none while
- * nothing changes. `hactl status` reads a whole fleet's views with one listing instead of a
+ * only when it changed since this run wrote it last: one memo event per change, none while
+ * nothing changes. What counts as a change is `key` when given (a monitor: up/down and since),
+ * else the whole view. `hactl status` reads a whole fleet's views with one listing instead of a
  * query to each controller, and still shows them while no workflow worker runs; the Web UI shows
  * the view on the workflow's page.
  */
-export function viewPublisher(): (view: unknown) => void {
-  let last: string | null | undefined;
-  return (view) => {
-    const json = JSON.stringify(view);
-    const next = json.length > VIEW_MAX_CHARS ? null : json;
-    if (next === last || !patched(PUBLISH_VIEW_PATCH)) return;
-    last = next;
-    upsertMemo({ [MEMO.view]: next === null ? null : view });
+export function viewPublisher(): (view: unknown, key?: string) => void {
+  let lastKey: string | undefined;
+  let cleared = false; // the memo holds no view: the last one was too long
+  return (view, key) => {
+    const json = key === undefined ? JSON.stringify(view) : undefined;
+    const next = key ?? json!;
+    if (next === lastKey) return;
+    const tooLong = (json ?? JSON.stringify(view)).length > VIEW_MAX_CHARS;
+    const nothingToWrite = tooLong && cleared;
+    if (!nothingToWrite && !patched(PUBLISH_VIEW_PATCH)) return;
+    lastKey = next;
+    if (nothingToWrite) return;
+    cleared = tooLong;
+    upsertMemo({ [MEMO.view]: tooLong ? null : view });
   };
 }

@@ -3,6 +3,20 @@
 // memo at its last change. Pure.
 import type { HostReport, MonitorState } from './types';
 
+/** A monitor's state before its first report. */
+export function initialMonitorState(host: string): MonitorState {
+  return {
+    host,
+    state: 'unknown',
+    since: null,
+    lastReportAt: null,
+    lastSnapshotAt: null,
+    lastSnapshot: null,
+    lastError: null,
+    reports: 0,
+  };
+}
+
 /** Applies `report` to `state` in place; true when the host went up or down with it. */
 export function applyReport(state: MonitorState, report: HostReport): boolean {
   state.lastReportAt = report.at;
