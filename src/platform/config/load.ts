@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { CRON_SHORTCUTS } from '../../core/cron';
 import { durationMs } from '../../core/duration';
+import { cachedConfig } from './cache';
 import { ConfigError, IssueCollector } from './issues';
 import { hostSchema } from './schema';
 import type { RawSchedule } from './schema';
@@ -70,7 +71,7 @@ export function loadConfigWith(sections: readonly ConfigSection[], file: string)
     const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : String(err);
     throw new ConfigError([{ file, line: 1, col: 1, path: '(file)', message: `cannot read config: ${why}` }]);
   }
-  return parseConfigWith(sections, text, file);
+  return cachedConfig(text, path.resolve(file), () => parseConfigWith(sections, text, file));
 }
 
 /** The top-level schema: version, hosts, then every section in registry order. */

@@ -5,6 +5,7 @@ import { accessSync, constants as fsc, existsSync, mkdirSync, renameSync, rmSync
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OperationFailed } from '../../core/errors';
+import { cacheRoot } from '../cache-dir';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 /** Tried in order when the preferred tag does not build with the local Go. */
@@ -14,11 +15,7 @@ const MODULE = 'github.com/temporalio/cli/cmd/temporal';
 /** No Temporal CLI, and none could be built (exit 1). */
 export class TemporalCliMissing extends OperationFailed {}
 
-export function cacheRoot(): string {
-  if (process.env.HA_CACHE_DIR) return process.env.HA_CACHE_DIR;
-  const xdg = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(xdg, 'ha-orchestrator');
-}
+export { cacheRoot };
 
 export function cachedBinaryPath(version = TEMPORAL_CLI_VERSION): string {
   return path.join(cacheRoot(), `temporal-${version}`, 'temporal');
