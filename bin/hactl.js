@@ -11,7 +11,7 @@ if (!fs.existsSync(main)) {
   );
   process.exit(1);
 }
-// Compiled code kept between runs: a third less start-up (see compile-cache.ts).
+// Compiled code kept between runs: a quicker start (see compile-cache.ts).
 try {
   require(path.join(__dirname, '..', 'dist', 'src', 'platform', 'cli', 'compile-cache.js')).installCompileCache();
 } catch {

@@ -20,7 +20,8 @@ describe('the compiled-code cache', () => {
       path.join(tmp.dir, 'main.js'),
       [
         `const hook = require(${JSON.stringify(HOOK)});`,
-        `const mode = hook.installCompileCache(${JSON.stringify(cache)});`,
+        `const from = process.env.FROM ? (f) => f.endsWith(process.env.FROM) : () => true;`,
+        `const mode = hook.installCompileCache(${JSON.stringify(cache)}, { from });`,
         `const b = require('./b');`,
         `let stack = '';`,
         `try { require('./thrower'); } catch (e) { stack = e.stack; }`,
@@ -116,6 +117,18 @@ describe('the compiled-code cache', () => {
     expect(r).toMatchObject({ value: 'one', shebang: 'ok', line: true });
     expect(r.stats.hits).toBe(0);
     expect(run().stats).toEqual({ hits: 3, misses: 0, rejected: 0 });
+  });
+
+  it('opens the cache at the first module `from` names; those before compile as usual', () => {
+    if (builtin) return;
+    const first = run({ FROM: 'thrower.js' }); // loaded after b.js, before tool.js
+    expect(first).toMatchObject({ value: 'one', shebang: 'ok', line: true });
+    expect(first.stats).toEqual({ hits: 0, misses: 2, rejected: 0 });
+    const file = readdirSync(cache).find((f) => f.endsWith('.bin'))!;
+    expect([...readCache(path.join(cache, file)).keys()].sort()).toEqual(
+      ['thrower.js', 'tool.js'].map((f) => path.join(tmp.dir, f)),
+    );
+    expect(run({ FROM: 'thrower.js' }).stats).toEqual({ hits: 2, misses: 0, rejected: 0 });
   });
 
   it('does nothing with HA_COMPILE_CACHE=off', () => {

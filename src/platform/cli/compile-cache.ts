@@ -1,23 +1,23 @@
 // V8's compiled code for hactl's modules, kept on disk between runs. A short command spends
-// most of its start-up compiling the Temporal client, gRPC, protobuf and zod (440-630 ms of a
-// `hactl status` on this project's 2-core CI machine, 310-360 ms from this cache). Node 22 has
-// this built in (`module.enableCompileCache`), which is used where it exists; Node 20 gets the
-// same from V8's code cache through `vm.Script`.
+// much of its start-up compiling the Temporal client, gRPC, protobuf and zod: on the 50-host
+// bench fleet, loading the modules of `hactl status` took 440-590 ms, 380-475 ms from this
+// cache. Node 22 has this built in (`module.enableCompileCache`), which is used where it exists;
+// Node 20 gets the same from V8's code cache through `vm.Script`.
 //
-// Installed by bin/hactl.js before anything else is loaded, so this file needs node: modules only.
-// Each module's entry is keyed by its path and a hash of its source (V8 checks only the length),
-// so an edited or rebuilt file is compiled afresh. Any failure to read or write the cache is
+// Installed by bin/hactl.js before anything else is loaded: this file (and cache-dir) use node:
+// modules only.
+// Each module's entry is keyed by its path, size and modification time (V8 itself checks only
+// the source's length), so an edited or rebuilt file is compiled afresh. Any failure to read or write the cache is
 // ignored: the command runs as it would without it. HA_COMPILE_CACHE=off turns it off; =stats
 // says at exit how many modules came from it.
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { cacheRoot } from '../cache-dir';
 
 export const COMPILE_CACHE_ENV = 'HA_COMPILE_CACHE';
-const MAGIC = 'ha-ccache-1';
+const MAGIC = 'ha-ccache-2';
 /** How long a process uses the cache: its start-up. */
 const START_MS = 5000;
 
@@ -38,8 +38,8 @@ type ModuleStatics = {
 /** What the cache did in this process (for tests and `HA_COMPILE_CACHE=stats`). */
 export const compileCacheStats = { hits: 0, misses: 0, rejected: 0 };
 
-/** The cache file's entries: path -> source hash and V8's data. */
-export type CacheEntries = Map<string, { hash: string; data: Buffer }>;
+/** The cache file's entries: path -> source key and V8's data. */
+export type CacheEntries = Map<string, { source: string; data: Buffer }>;
 
 /** Reads a cache file; a missing, foreign or damaged one is an empty cache. */
 export function readCache(file: string): CacheEntries {
@@ -63,10 +63,10 @@ export function readCache(file: string): CacheEntries {
     at += 4;
     for (let i = 0; i < count; i++) {
       const file = str();
-      const hash = str();
+      const source = str();
       const n = buf.readUInt32LE(at);
       if (at + 4 + n > buf.length) return new Map();
-      out.set(file, { hash, data: buf.subarray(at + 4, at + 4 + n) });
+      out.set(file, { source, data: buf.subarray(at + 4, at + 4 + n) });
       at += 4 + n;
     }
   } catch {
@@ -91,7 +91,7 @@ export function writeCache(file: string, entries: CacheEntries): void {
   parts.push(u32(entries.size));
   for (const [f, e] of entries) {
     str(f);
-    str(e.hash);
+    str(e.source);
     parts.push(u32(e.data.length), e.data);
   }
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -100,16 +100,36 @@ export function writeCache(file: string, entries: CacheEntries): void {
   renameSync(tmp, file);
 }
 
-const sourceHash = (content: string): string => createHash('sha1').update(content).digest('base64');
+/**
+ * What identifies a module's source: its file's size and modification time, and the length of
+ * the text (as Python's .pyc does; a hash of every module's text would load node:crypto and
+ * cost more than a short command saves).
+ */
+function sourceKey(filename: string, content: string): string {
+  try {
+    const s = statSync(filename);
+    return `${s.size}:${s.mtimeMs}:${content.length}`;
+  } catch {
+    return '';
+  }
+}
+
+/** The Temporal SDK: where a command's start-up gets long, and where the cache starts. */
+const TEMPORAL_SDK = `${path.sep}node_modules${path.sep}@temporalio${path.sep}`;
 
 /**
- * Compiles every CommonJS module loaded from now on through V8's code cache in `dir`. Returns
- * what it did: 'builtin' (Node's own cache), 'vm' (ours), or 'off'.
+ * Compiles the CommonJS modules loaded from now on through V8's code cache in `dir`, from the
+ * first one `from` names (default: the first module of the Temporal SDK). Those before it, the
+ * CLI's entry and its command table, compile as usual: `hactl --help` would otherwise pay for
+ * reading the whole cache and gain nothing. Returns what it did: 'builtin' (Node's own cache),
+ * 'vm' (ours), or 'off'.
  */
 export function installCompileCache(
   dir = path.join(cacheRoot(), 'compiled'),
-  env: NodeJS.ProcessEnv = process.env,
+  opts: { env?: NodeJS.ProcessEnv; from?: (filename: string) => boolean } = {},
 ): 'builtin' | 'vm' | 'off' {
+  const env = opts.env ?? process.env;
+  const from = opts.from ?? ((f: string) => f.includes(TEMPORAL_SDK));
   if (env[COMPILE_CACHE_ENV] === 'off') return 'off';
   const M = Module as unknown as ModuleStatics;
   if (typeof M.enableCompileCache === 'function') {
@@ -121,21 +141,26 @@ export function installCompileCache(
     }
   }
   const file = path.join(dir, `v8-${process.version}-${process.arch}.bin`);
-  const entries = readCache(file);
+  let entries: CacheEntries | undefined;
   const compiled: Array<[string, string, vm.Script]> = [];
   const proto = (Module as unknown as { prototype: ModuleInternals }).prototype;
   const original = Object.getOwnPropertyDescriptor(proto, '_compile')!;
   proto._compile = function compile(this: ModuleInternals, content: string, filename: string): unknown {
+    if (!entries) {
+      if (!from(filename))
+        return (original.value as ModuleInternals['_compile']).call(this, content, filename);
+      entries = readCache(file);
+    }
     // As Node's own loader: a #! line is not JavaScript (kept as an empty line: lines still match).
     if (content.startsWith('#!')) content = content.replace(/^#![^\n]*/, '');
-    const hash = sourceHash(content);
+    const source = sourceKey(filename, content);
     const had = entries.get(filename);
-    const cachedData = had && had.hash === hash ? had.data : undefined;
+    const cachedData = source && had && had.source === source ? had.data : undefined;
     const script = new vm.Script(M.wrap(content), { filename, ...(cachedData ? { cachedData } : {}) });
     if (!cachedData) compileCacheStats.misses++;
     else if (script.cachedDataRejected) compileCacheStats.rejected++;
     else compileCacheStats.hits++;
-    if (!cachedData || script.cachedDataRejected) compiled.push([filename, hash, script]);
+    if (source && (!cachedData || script.cachedDataRejected)) compiled.push([filename, source, script]);
     const run = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
     return run.call(this.exports, this.exports, requireFor(this, M), this, filename, path.dirname(filename));
   };
@@ -153,14 +178,14 @@ export function installCompileCache(
     try {
       if (compiled.length > 0) {
         const fresh = readCache(file); // another hactl may have added its modules meanwhile
-        for (const [f, e] of entries) if (!fresh.has(f)) fresh.set(f, e);
-        for (const [f, hash, script] of compiled) fresh.set(f, { hash, data: script.createCachedData() });
+        for (const [f, e] of entries ?? []) if (!fresh.has(f)) fresh.set(f, e);
+        for (const [f, source, script] of compiled) fresh.set(f, { source, data: script.createCachedData() });
         writeCache(file, fresh);
       }
     } catch {
       /* a cache that cannot be written is no cache */
     }
-    entries.clear();
+    entries = new Map();
     compiled.length = 0;
   };
   process.once('exit', flush);
