@@ -131,6 +131,20 @@ describe('the compiled-code cache', () => {
     expect(run({ FROM: 'thrower.js' }).stats).toEqual({ hits: 2, misses: 0, rejected: 0 });
   });
 
+  it('drops the entries of modules that are gone when it writes', () => {
+    if (builtin) return;
+    run();
+    const file = path.join(cache, readdirSync(cache).find((f) => f.endsWith('.bin'))!);
+    const entries = readCache(file);
+    const gone = path.join(tmp.dir, 'old-checkout', 'x.js');
+    entries.set(gone, { source: '1:1:1', data: Buffer.alloc(8) });
+    writeCache(file, entries);
+    writeFileSync(path.join(tmp.dir, 'tool.js'), `#!/usr/bin/env node\nexports.tool = 'ok!';\n`); // a write
+    expect(run().shebang).toBe('ok!');
+    expect(readCache(file).has(gone)).toBe(false);
+    expect(readCache(file).size).toBe(3);
+  });
+
   it('does nothing with HA_COMPILE_CACHE=off', () => {
     expect(run({ HA_COMPILE_CACHE: 'off' })).toMatchObject({ mode: 'off', value: 'one', shebang: 'ok' });
     expect(existsSync(cache)).toBe(false);

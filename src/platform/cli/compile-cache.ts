@@ -10,7 +10,7 @@
 // the source's length), so an edited or rebuilt file is compiled afresh. Any failure to read or write the cache is
 // ignored: the command runs as it would without it. HA_COMPILE_CACHE=off turns it off; =stats
 // says at exit how many modules came from it.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
@@ -180,6 +180,8 @@ export function installCompileCache(
         const fresh = readCache(file); // another hactl may have added its modules meanwhile
         for (const [f, e] of entries ?? []) if (!fresh.has(f)) fresh.set(f, e);
         for (const [f, source, script] of compiled) fresh.set(f, { source, data: script.createCachedData() });
+        // Modules that are gone (an old checkout, a removed build) leave with this write.
+        for (const f of fresh.keys()) if (!existsSync(f)) fresh.delete(f);
         writeCache(file, fresh);
       }
     } catch {
