@@ -41,7 +41,7 @@ describe('the compiled-code cache', () => {
   function run(env: NodeJS.ProcessEnv = {}) {
     const r = spawnSync(process.execPath, [path.join(tmp.dir, 'main.js')], {
       encoding: 'utf8',
-      env: { ...process.env, HA_COMPILE_CACHE: '', ...env },
+      env: { ...process.env, HA_COMPILE_CACHE: '', NODE_V8_COVERAGE: '', ...env },
     });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -134,7 +134,10 @@ describe('the compiled-code cache', () => {
   it('drops the entries of modules that are gone when it writes', () => {
     if (builtin) return;
     run();
-    const file = path.join(cache, readdirSync(cache).find((f) => f.endsWith('.bin'))!);
+    const file = path.join(
+      cache,
+      readdirSync(cache).find((f) => f.endsWith('.bin'))!,
+    );
     const entries = readCache(file);
     const gone = path.join(tmp.dir, 'old-checkout', 'x.js');
     entries.set(gone, { source: '1:1:1', data: Buffer.alloc(8) });
@@ -145,8 +148,13 @@ describe('the compiled-code cache', () => {
     expect(readCache(file).size).toBe(3);
   });
 
-  it('does nothing with HA_COMPILE_CACHE=off', () => {
-    expect(run({ HA_COMPILE_CACHE: 'off' })).toMatchObject({ mode: 'off', value: 'one', shebang: 'ok' });
+  it.each([
+    ['HA_COMPILE_CACHE=off', { HA_COMPILE_CACHE: 'off' }],
+    ['coverage being taken (NODE_V8_COVERAGE)', { NODE_V8_COVERAGE: 'COVDIR' }],
+  ])('does nothing with %s', (_what, env) => {
+    const e = { ...env } as NodeJS.ProcessEnv;
+    if (e.NODE_V8_COVERAGE) e.NODE_V8_COVERAGE = path.join(tmp.dir, 'coverage');
+    expect(run(e)).toMatchObject({ mode: 'off', value: 'one', shebang: 'ok' });
     expect(existsSync(cache)).toBe(false);
   });
 });

@@ -130,7 +130,8 @@ export function installCompileCache(
 ): 'builtin' | 'vm' | 'off' {
   const env = opts.env ?? process.env;
   const from = opts.from ?? ((f: string) => f.includes(TEMPORAL_SDK));
-  if (env[COMPILE_CACHE_ENV] === 'off') return 'off';
+  // Coverage is measured on what Node's own loader compiles: under NODE_V8_COVERAGE, off.
+  if (env[COMPILE_CACHE_ENV] === 'off' || env.NODE_V8_COVERAGE) return 'off';
   const M = Module as unknown as ModuleStatics;
   if (typeof M.enableCompileCache === 'function') {
     try {
