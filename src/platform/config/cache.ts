@@ -20,7 +20,7 @@ import { cacheRoot } from '../cache-dir';
 
 /** HA_CONFIG_CACHE=off: every command parses the file itself. */
 export const CONFIG_CACHE_ENV = 'HA_CONFIG_CACHE';
-/** Entries kept (one per distinct config text, path and command); the least recently used go. */
+/** Entries kept (one per distinct config text and path); the least recently used go. */
 export const CONFIG_CACHE_ENTRIES = 32;
 /** Smaller configs parse in a few milliseconds: caching them would cost more than it saves. */
 export const CONFIG_CACHE_MIN_BYTES = 32 * 1024;
@@ -29,7 +29,7 @@ export function configCacheDir(): string {
   return path.join(cacheRoot(), 'configs');
 }
 
-/** The package's compiled code: dist/src, dist/workflows, dist/activities. */
+/** The package's dist directory (this file is dist/src/platform/config/cache.js), and its root. */
 const DIST = path.resolve(__dirname, '..', '..', '..');
 const ROOT = path.dirname(DIST);
 
