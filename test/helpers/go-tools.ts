@@ -14,7 +14,8 @@ import {
 } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cacheRoot, findGo, goInstall, isExecutable, withLock } from '../../src/platform/temporal/cli-binary';
+import { cacheRoot } from '../../src/platform/cache-dir';
+import { findGo, goInstall, isExecutable, withLock } from '../../src/platform/temporal/cli-binary';
 
 export interface GoTool {
   name: string;

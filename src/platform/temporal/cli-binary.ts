@@ -15,8 +15,6 @@ const MODULE = 'github.com/temporalio/cli/cmd/temporal';
 /** No Temporal CLI, and none could be built (exit 1). */
 export class TemporalCliMissing extends OperationFailed {}
 
-export { cacheRoot };
-
 export function cachedBinaryPath(version = TEMPORAL_CLI_VERSION): string {
   return path.join(cacheRoot(), `temporal-${version}`, 'temporal');
 }
